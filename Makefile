@@ -1,0 +1,46 @@
+# Captain's entry points. `make test` is what CI runs.
+SHELL := /usr/bin/env bash
+GO ?= go
+BIN := $(CURDIR)/bin
+TESTBIN := $(BIN)/k8s
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+CONTROLLER_GEN := $(GO) tool controller-gen
+
+export KUBEBUILDER_ASSETS := $(TESTBIN)
+
+.PHONY: all build testbin test lint generate manifests demo clean
+
+all: build
+
+## build: bin/captain and bin/kubectl-captain
+build:
+	$(GO) build -o $(BIN)/captain ./cmd/captain
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN)/kubectl-captain ./cmd/kubectl-captain
+
+## testbin: kube-apiserver, etcd and kube-controller-manager for the tests, built from the Go module proxy
+testbin:
+	@hack/testbin/build.sh $(TESTBIN)
+
+## test: every unit and integration test, against a real control plane
+test: testbin
+	$(GO) test -count=1 -timeout 25m ./...
+
+## lint: formatting and go vet
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+## generate: deepcopy code for the API types
+generate:
+	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./api/...
+
+## manifests: CRDs from the API types
+manifests:
+	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=config/crd/bases
+
+## demo: run Captain end to end on a local control plane
+demo:
+	@echo "make demo: not yet — the end-to-end demo lands with the operability issue (#8)."
+
+clean:
+	rm -rf $(BIN)/captain $(BIN)/kubectl-captain
