@@ -8,7 +8,7 @@ import (
 // HelmRequestSpec says which chart, which version and which values Captain keeps
 // installed, and in which clusters.
 // +kubebuilder:validation:XValidation:rule="has(self.chart) != has(self.source)",message="exactly one of spec.chart (repo/name) or spec.source must be set"
-// +kubebuilder:validation:XValidation:rule="[has(self.clusterName) && self.clusterName != ”, has(self.installToAllClusters) && self.installToAllClusters, has(self.clusterSelector)].filter(x, x).size() <= 1",message="spec.clusterName, spec.installToAllClusters and spec.clusterSelector are mutually exclusive"
+// +kubebuilder:validation:XValidation:rule="[has(self.clusterName) && size(self.clusterName) > 0, has(self.installToAllClusters) && self.installToAllClusters, has(self.clusterSelector)].filter(x, x).size() <= 1",message="spec.clusterName, spec.installToAllClusters and spec.clusterSelector are mutually exclusive"
 type HelmRequestSpec struct {
 	// Chart is `<repo>/<chart>`: a ChartRepo in this namespace (else in the
 	// controller's namespace) and a chart in it. Mutually exclusive with source.
@@ -444,8 +444,8 @@ type DriftSummary struct {
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
-// +kubebuilder:validation:XValidation:rule="has(self.spec.releaseName) || self.metadata.name.size() <= 53",message="spec.releaseName is required when metadata.name is longer than 53 characters (a Helm release name is at most 53)"
-// +kubebuilder:validation:XValidation:rule="has(self.spec.releaseName) || self.metadata.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="spec.releaseName is required when metadata.name is not a DNS label (a Helm release name must be one)"
+// +kubebuilder:validation:XValidation:rule="has(self.spec.releaseName) || self.metadata.name.size() <= 53",message="spec.releaseName is required when metadata.name is longer than 53 characters (a Helm release name is at most 53)",fieldPath=".spec.releaseName"
+// +kubebuilder:validation:XValidation:rule="has(self.spec.releaseName) || self.metadata.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="spec.releaseName is required when metadata.name is not a DNS label (a Helm release name must be one)",fieldPath=".spec.releaseName"
 type HelmRequest struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
