@@ -1,0 +1,47 @@
+package release
+
+import (
+	"context"
+	"fmt"
+)
+
+// Applied says what Apply did.
+type Applied struct {
+	// Actions run, in order; empty when the release was already as requested.
+	Actions []Action
+	Outcome *Outcome
+}
+
+// Apply moves the release towards req: observe, pick the next action, run
+// it, and go on while an action only cleared the way (an unlock is followed
+// by the upgrade it unblocked).
+func (f *Factory) Apply(ctx context.Context, req *Request) (*Applied, error) {
+	applied := &Applied{}
+	for step := 0; step < 3; step++ {
+		st, err := f.Observe(ctx, req.Target, req.Name, req.Namespace)
+		if err != nil {
+			return applied, err
+		}
+		action := NextAction(st, req)
+		switch action {
+		case ActionNone:
+			return applied, nil
+		case ActionRefuse:
+			return applied, &NotOwnedError{Release: req.Name, Namespace: req.Namespace, Owner: st.Owner()}
+		}
+		applied.Actions = append(applied.Actions, action)
+		switch action {
+		case ActionUnlock:
+			if err := f.unlock(req); err != nil {
+				return applied, err
+			}
+			continue
+		case ActionInstall:
+			applied.Outcome, err = f.install(ctx, req)
+		case ActionUpgrade:
+			applied.Outcome, err = f.upgrade(ctx, req)
+		}
+		return applied, err
+	}
+	return applied, fmt.Errorf("release %s/%s did not settle after %v", req.Namespace, req.Name, applied.Actions)
+}

@@ -1,0 +1,160 @@
+package release
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	helmrelease "helm.sh/helm/v3/pkg/release"
+	"helm.sh/helm/v3/pkg/releaseutil"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/yaml"
+)
+
+// ObjectRef identifies an object a release rendered.
+type ObjectRef struct {
+	Group     string `json:"group,omitempty"`
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
+}
+
+// String is the compact form kept in status: namespace_name_group_kind.
+func (r ObjectRef) String() string {
+	return r.Namespace + "_" + r.Name + "_" + r.Group + "_" + r.Kind
+}
+
+// ParseObjectRef reads the form String writes.
+func ParseObjectRef(s string) (ObjectRef, error) {
+	parts := strings.Split(s, "_")
+	if len(parts) != 4 || parts[1] == "" || parts[3] == "" {
+		return ObjectRef{}, fmt.Errorf("%q is not an inventory entry (namespace_name_group_kind)", s)
+	}
+	return ObjectRef{Namespace: parts[0], Name: parts[1], Group: parts[2], Kind: parts[3]}, nil
+}
+
+// Keep is the annotation (with value "keep") that exempts an object from pruning.
+const (
+	resourcePolicyAnnotation = "helm.sh/resource-policy"
+	releaseNameAnnotation    = "meta.helm.sh/release-name"
+	releaseNSAnnotation      = "meta.helm.sh/release-namespace"
+)
+
+// manifestRefs lists the objects of a manifest. Objects without a namespace
+// get the release namespace only if their kind is namespaced, which the
+// mapper tells; kinds it does not know keep an empty namespace.
+func manifestRefs(manifest, namespace string, mapper meta.RESTMapper) []ObjectRef {
+	var refs []ObjectRef
+	for _, doc := range releaseutil.SplitManifests(manifest) {
+		var head struct {
+			APIVersion string `json:"apiVersion"`
+			Kind       string `json:"kind"`
+			Metadata   struct {
+				Name      string `json:"name"`
+				Namespace string `json:"namespace"`
+			} `json:"metadata"`
+		}
+		if err := yaml.Unmarshal([]byte(doc), &head); err != nil || head.Kind == "" || head.Metadata.Name == "" {
+			continue
+		}
+		gv, err := schema.ParseGroupVersion(head.APIVersion)
+		if err != nil {
+			continue
+		}
+		ref := ObjectRef{Group: gv.Group, Kind: head.Kind, Namespace: head.Metadata.Namespace, Name: head.Metadata.Name}
+		if ref.Namespace == "" && namespaced(mapper, gv.WithKind(head.Kind)) {
+			ref.Namespace = namespace
+		}
+		refs = append(refs, ref)
+	}
+	return refs
+}
+
+func namespaced(mapper meta.RESTMapper, gvk schema.GroupVersionKind) bool {
+	m, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+	return err == nil && m.Scope.Name() == meta.RESTScopeNameNamespace
+}
+
+// refSet is a set of object references.
+type refSet map[ObjectRef]struct{}
+
+func (s refSet) add(refs ...ObjectRef) {
+	for _, r := range refs {
+		s[r] = struct{}{}
+	}
+}
+
+func (s refSet) sorted() []ObjectRef {
+	out := make([]ObjectRef, 0, len(s))
+	for r := range s {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out
+}
+
+// historyRefs is every object any recorded revision rendered, plus the
+// caller's inventory.
+func historyRefs(history []*helmrelease.Release, inventory []ObjectRef, namespace string, mapper meta.RESTMapper) refSet {
+	all := refSet{}
+	all.add(inventory...)
+	for _, r := range history {
+		all.add(manifestRefs(r.Manifest, namespace, mapper)...)
+	}
+	return all
+}
+
+// prune deletes the candidates that the release still owns (Helm's
+// release annotations name it) and that are not marked keep. Objects that
+// are gone, or whose kind is gone, are skipped.
+func (cc *clusterClients) prune(ctx context.Context, candidates []ObjectRef, release, namespace string) ([]ObjectRef, error) {
+	var pruned []ObjectRef
+	var errs []error
+	for _, ref := range candidates {
+		deleted, err := cc.pruneOne(ctx, ref, release, namespace)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if deleted {
+			pruned = append(pruned, ref)
+		}
+	}
+	return pruned, errors.Join(errs...)
+}
+
+func (cc *clusterClients) pruneOne(ctx context.Context, ref ObjectRef, release, namespace string) (bool, error) {
+	mapping, err := cc.mapper.RESTMapping(schema.GroupKind{Group: ref.Group, Kind: ref.Kind})
+	if meta.IsNoMatchError(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("pruning %s: %w", ref, err)
+	}
+	res := cc.metadata.Resource(mapping.Resource).Namespace(ref.Namespace)
+	obj, err := res.Get(ctx, ref.Name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("pruning %s: %w", ref, err)
+	}
+	a := obj.GetAnnotations()
+	if a[releaseNameAnnotation] != release || a[releaseNSAnnotation] != namespace || a[resourcePolicyAnnotation] == "keep" {
+		return false, nil
+	}
+	propagation := metav1.DeletePropagationBackground
+	err = res.Delete(ctx, ref.Name, metav1.DeleteOptions{
+		PropagationPolicy: &propagation,
+		// Delete exactly the object inspected, not a successor of the same name.
+		Preconditions: &metav1.Preconditions{UID: &obj.UID},
+	})
+	if err != nil && !apierrors.IsNotFound(err) {
+		return false, fmt.Errorf("pruning %s: %w", ref, err)
+	}
+	return true, nil
+}

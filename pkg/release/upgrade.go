@@ -1,0 +1,96 @@
+package release
+
+import (
+	"context"
+	"fmt"
+
+	"helm.sh/helm/v3/pkg/action"
+	helmrelease "helm.sh/helm/v3/pkg/release"
+)
+
+// upgrade makes a new revision, rolls back if asked to when it fails, and
+// prunes the objects earlier revisions (failed ones included) created that
+// the new revision no longer renders — which Helm itself leaks.
+func (f *Factory) upgrade(ctx context.Context, req *Request) (*Outcome, error) {
+	cfg, cc, err := f.configuration(req.Target, req.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	history, err := cfg.Releases.History(req.Name)
+	if err != nil {
+		return nil, fmt.Errorf("reading the history of release %s/%s: %w", req.Namespace, req.Name, err)
+	}
+	// Read before the upgrade: Helm prunes history beyond maxHistory when it
+	// records the new revision.
+	known := historyRefs(history, req.Inventory, req.Namespace, cc.mapper)
+	if err := cc.applyCRDs(cfg, req); err != nil {
+		return nil, err
+	}
+
+	act := action.NewUpgrade(cfg)
+	act.Namespace = req.Namespace
+	act.Timeout, act.Wait, act.WaitForJobs = req.Options.Timeout, req.Options.Wait, req.Options.Wait
+	act.Force, act.MaxHistory = req.Options.Force, req.Options.MaxHistory
+	act.SkipCRDs = true
+	// The request carries every value; never let Helm reuse old ones.
+	act.ResetValues = true
+	act.Labels = recordLabels(req.Owner, req.Digest)
+	act.Description = fmt.Sprintf("Upgrade by Captain for HelmRequest %s", req.Owner)
+
+	rel, err := act.RunWithContext(ctx, req.Name, req.Chart, req.Values)
+	if err != nil {
+		if rel != nil {
+			known.add(manifestRefs(rel.Manifest, req.Namespace, cc.mapper)...)
+		}
+		out := &Outcome{Release: rel, Inventory: known.sorted()}
+		err = fmt.Errorf("upgrading release %s/%s: %w", req.Namespace, req.Name, err)
+		if req.Options.RollbackOnFailure {
+			return f.rollbackAfter(cfg, req, history, out, err)
+		}
+		return out, err
+	}
+
+	desired := refSet{}
+	desired.add(manifestRefs(rel.Manifest, req.Namespace, cc.mapper)...)
+	var orphans []ObjectRef
+	for ref := range known {
+		if _, ok := desired[ref]; !ok {
+			orphans = append(orphans, ref)
+		}
+	}
+	out := &Outcome{Release: rel, Inventory: desired.sorted()}
+	out.Pruned, err = cc.prune(ctx, orphans, req.Name, req.Namespace)
+	if err != nil {
+		// Keep the candidates: the next upgrade tries again.
+		desired.add(orphans...)
+		out.Inventory = desired.sorted()
+		return out, fmt.Errorf("release %s/%s upgraded, but pruning orphans failed: %w", req.Namespace, req.Name, err)
+	}
+	return out, nil
+}
+
+// rollbackAfter rolls a failed upgrade back to the newest deployed revision
+// recorded before it, if there is one.
+func (f *Factory) rollbackAfter(cfg *action.Configuration, req *Request, history []*helmrelease.Release, out *Outcome, upgradeErr error) (*Outcome, error) {
+	target := 0
+	for _, r := range history {
+		if r.Info.Status == helmrelease.StatusDeployed && r.Version > target {
+			target = r.Version
+		}
+	}
+	if target == 0 {
+		return out, fmt.Errorf("%w; no deployed revision to roll back to", upgradeErr)
+	}
+	rb := action.NewRollback(cfg)
+	rb.Version = target
+	rb.Timeout, rb.Wait, rb.WaitForJobs = req.Options.Timeout, req.Options.Wait, req.Options.Wait
+	rb.Force, rb.MaxHistory = req.Options.Force, req.Options.MaxHistory
+	if err := rb.Run(req.Name); err != nil {
+		return out, fmt.Errorf("%w; rolling back to revision %d failed too: %v", upgradeErr, target, err)
+	}
+	out.RolledBack = true
+	if last, err := cfg.Releases.Last(req.Name); err == nil {
+		out.Release = last
+	}
+	return out, fmt.Errorf("%w; rolled back to revision %d", upgradeErr, target)
+}
