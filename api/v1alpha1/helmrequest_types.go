@@ -389,7 +389,7 @@ type HelmRequestStatus struct {
 
 // ClusterReleaseStatus is the state of the release in one target cluster.
 type ClusterReleaseStatus struct {
-	// Name of the Cluster; "" is the local cluster.
+	// Name of the Cluster; "local" is the cluster Captain runs in.
 	Name string `json:"name"`
 
 	// Phase of the release in this cluster.
@@ -419,7 +419,16 @@ type ClusterReleaseStatus struct {
 	// LastAppliedTime is when Captain last changed the release.
 	// +optional
 	LastAppliedTime *metav1.Time `json:"lastAppliedTime,omitempty"`
+
+	// Inventory lists every object the release may own, as
+	// namespace_name_group_kind: the deployed revision's objects, plus those a
+	// failed revision may have created, until an upgrade prunes them.
+	// +optional
+	Inventory []string `json:"inventory,omitempty"`
 }
+
+// LocalCluster is the status name of the cluster Captain runs in.
+const LocalCluster = "local"
 
 // DriftSummary counts drifted objects and fields.
 type DriftSummary struct {

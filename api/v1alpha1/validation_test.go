@@ -131,6 +131,10 @@ func TestAdmissionRejectsBadObjects(t *testing.T) {
 			"spec.type", `supported values: "http", "oci", "git"`},
 		{"repo name with a dot", chartRepo("my.repo", nil),
 			"", "metadata.name of a ChartRepo must not contain dots"},
+		{"cluster named local", &v1.Cluster{
+			ObjectMeta: metav1.ObjectMeta{Name: "local"},
+			Spec:       v1.ClusterSpec{KubeconfigSecretRef: v1.SecretKeyReference{Name: "local-kubeconfig"}},
+		}, "", `metadata.name "local" is reserved`},
 		{"cluster without a kubeconfig Secret", &v1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: "no-secret"}},
 			"spec.kubeconfigSecretRef.name", "should be at least 1 chars long"},
 	}
