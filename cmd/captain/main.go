@@ -10,6 +10,8 @@ import (
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"captain.io/captain/internal/manager"
 )
 
 func main() {
@@ -22,19 +24,22 @@ func main() {
 // run parses the flags and runs the manager until ctx ends.
 func run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("captain", flag.ContinueOnError)
-	var opts options
-	opts.bind(fs)
+	var f flags
+	f.bind(fs)
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
-
-	mgr, err := newManager(opts)
+	cfg, err := f.complete()
 	if err != nil {
 		return err
 	}
-	ctrl.Log.WithName("setup").Info("starting manager", "namespace", opts.namespace, "leaderElection", opts.leaderElect)
+	mgr, err := manager.New(ctx, cfg, f.Options)
+	if err != nil {
+		return err
+	}
+	ctrl.Log.WithName("setup").Info("starting manager", "namespace", f.Namespace, "leaderElection", f.LeaderElection)
 	return mgr.Start(ctx)
 }

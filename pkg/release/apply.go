@@ -10,6 +10,8 @@ type Applied struct {
 	// Actions run, in order; empty when the release was already as requested.
 	Actions []Action
 	Outcome *Outcome
+	// State is the release as last observed; with no actions, as it is.
+	State *State
 }
 
 // Apply moves the release towards req: observe, pick the next action, run
@@ -22,6 +24,7 @@ func (f *Factory) Apply(ctx context.Context, req *Request) (*Applied, error) {
 		if err != nil {
 			return applied, err
 		}
+		applied.State = st
 		action := NextAction(st, req)
 		switch action {
 		case ActionNone:

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"captain.io/captain/internal/manager"
+)
+
+// flags are the manager's command line.
+type flags struct {
+	kubeconfig  string
+	localLabels string
+	manager.Options
+}
+
+func (f *flags) bind(fs *flag.FlagSet) {
+	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "Path to a kubeconfig; empty means in-cluster config or $KUBECONFIG.")
+	fs.StringVar(&f.Namespace, "namespace", "captain-system", "The controller's own namespace: leader election Lease, cluster credentials, shared ChartRepos.")
+	fs.BoolVar(&f.LeaderElection, "leader-elect", false, "Elect a leader so that only one replica reconciles at a time.")
+	fs.StringVar(&f.MetricsAddr, "metrics-bind-address", ":8080", "Address of the Prometheus metrics endpoint; \"0\" turns it off.")
+	fs.StringVar(&f.ProbeAddr, "health-probe-bind-address", ":8081", "Address of the /healthz and /readyz endpoints.")
+	fs.DurationVar(&f.RequeueInterval, "requeue-interval", 10*time.Minute, "How often a synced HelmRequest is checked again.")
+	fs.IntVar(&f.Concurrency, "concurrency", 10, "Maximum number of HelmRequests reconciled at once.")
+	fs.StringVar(&f.localLabels, "local-cluster-labels", "", "Labels of the local cluster that overlays match, e.g. captain.io/environment=prod,region=eu.")
+}
+
+// complete derives what the flags only describe.
+func (f *flags) complete() (*rest.Config, error) {
+	var err error
+	if f.LocalClusterLabels, err = labels.ConvertSelectorToLabelsMap(f.localLabels); err != nil {
+		return nil, fmt.Errorf("--local-cluster-labels: %w", err)
+	}
+	loading := clientcmd.NewDefaultClientConfigLoadingRules()
+	loading.ExplicitPath = f.kubeconfig
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(loading, nil).ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("loading kubeconfig: %w", err)
+	}
+	return cfg, nil
+}

@@ -1,0 +1,123 @@
+// Package helmrequest holds the HelmRequest reconciler. It only orchestrates:
+// the release package decides and runs Helm operations, the values package
+// layers values, and a ChartResolver finds charts.
+package helmrequest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	v1 "captain.io/captain/api/v1alpha1"
+	"captain.io/captain/pkg/release"
+)
+
+// Finalizer makes deleting a HelmRequest uninstall its release first.
+const Finalizer = "captain.io/release"
+
+// Reconciler keeps the release a HelmRequest describes installed.
+type Reconciler struct {
+	// Client reads HelmRequests from the cache and writes them.
+	Client ctrl.Client
+	// APIReader reads ConfigMaps and Secrets directly: they are not cached.
+	APIReader ctrl.Reader
+	Recorder  events.EventRecorder
+	Releases  *release.Factory
+	Charts    ChartResolver
+	// LocalConfig reaches the cluster Captain runs in.
+	LocalConfig *rest.Config
+	// LocalClusterLabels are the local cluster's labels, which overlays match.
+	LocalClusterLabels map[string]string
+	// RequeueInterval re-checks synced releases (new chart versions, drift).
+	RequeueInterval time.Duration
+}
+
+// Reconcile runs the phases in order and records the outcome once, in a
+// single status patch that is skipped when nothing changed.
+func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	hr := &v1.HelmRequest{}
+	if err := r.Client.Get(ctx, req.NamespacedName, hr); err != nil {
+		return reconcile.Result{}, ctrl.IgnoreNotFound(err)
+	}
+	if !hr.DeletionTimestamp.IsZero() {
+		return reconcile.Result{}, r.finalize(ctx, hr)
+	}
+	if !controllerutil.ContainsFinalizer(hr, Finalizer) {
+		// Finalizer first, so no release is ever made that deletion misses.
+		patch := ctrl.MergeFrom(hr.DeepCopy())
+		controllerutil.AddFinalizer(hr, Finalizer)
+		if err := r.Client.Patch(ctx, hr, patch); err != nil {
+			return reconcile.Result{}, err
+		}
+	}
+	if hr.Spec.Suspend {
+		return reconcile.Result{}, nil
+	}
+
+	s := newScope(hr)
+	result, err := r.reconcilePhases(ctx, s)
+	if perr := r.patchStatus(ctx, s); perr != nil {
+		err = errors.Join(err, perr)
+	}
+	return result, err
+}
+
+func (r *Reconciler) reconcilePhases(ctx context.Context, s *scope) (reconcile.Result, error) {
+	for _, phase := range []func(context.Context, *scope) error{
+		r.checkDependencies,
+		r.resolveChart,
+		r.composeValues,
+		r.applyRelease,
+	} {
+		if err := phase(ctx, s); err != nil {
+			return s.failed(r, err)
+		}
+	}
+	s.succeeded()
+	return reconcile.Result{RequeueAfter: r.RequeueInterval}, nil
+}
+
+// patchStatus writes the status when, and only when, it changed.
+func (r *Reconciler) patchStatus(ctx context.Context, s *scope) error {
+	if !s.statusChanged() {
+		return nil
+	}
+	err := r.Client.Status().Patch(ctx, s.hr, ctrl.MergeFrom(s.original))
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("recording the status of HelmRequest %s/%s: %w", s.hr.Namespace, s.hr.Name, err)
+	}
+	return nil
+}
+
+// finalize uninstalls the release, then lets the HelmRequest go.
+func (r *Reconciler) finalize(ctx context.Context, hr *v1.HelmRequest) error {
+	if !controllerutil.ContainsFinalizer(hr, Finalizer) {
+		return nil
+	}
+	keep := hr.Spec.Uninstall != nil && hr.Spec.Uninstall.KeepResources
+	req := r.releaseRequest(hr, nil)
+	req.Options.KeepResources = keep
+	if _, err := r.Releases.Uninstall(ctx, req); err != nil {
+		r.Recorder.Eventf(hr, nil, "Warning", "UninstallFailed", "Uninstall", "%s", err)
+		return err
+	}
+	if !keep {
+		r.Recorder.Eventf(hr, nil, "Normal", "Uninstalled", "Uninstall", "uninstalled release %s/%s", req.Namespace, req.Name)
+	}
+	log.FromContext(ctx).Info("released the HelmRequest", "keepResources", keep)
+	patch := ctrl.MergeFrom(hr.DeepCopy())
+	controllerutil.RemoveFinalizer(hr, Finalizer)
+	return ctrl.IgnoreNotFound(r.Client.Patch(ctx, hr, patch))
+}

@@ -1,0 +1,149 @@
+package helmrequest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"helm.sh/helm/v3/pkg/chartutil"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	v1 "captain.io/captain/api/v1alpha1"
+	"captain.io/captain/pkg/release"
+)
+
+// applyRelease brings the local cluster's release to the desired state and
+// records what it found or did. When the release was already made from the
+// same desired-state digest, it neither renders nor writes.
+func (r *Reconciler) applyRelease(ctx context.Context, s *scope) error {
+	s.digest = desiredDigest(s)
+	cs := s.clusterStatus(v1.LocalCluster)
+	if cs.Digest != s.digest {
+		// Only a change is worth validating; a no-op skips even this.
+		if err := chartutil.ValidateAgainstSchema(s.chart.Chart, s.values.Effective()); err != nil {
+			return stalled(v1.ReleasedCondition, "ValuesInvalid", fmt.Errorf("values rejected by the chart's values.schema.json: %w", err))
+		}
+	}
+	req := r.releaseRequest(s.hr, s)
+	applied, err := r.Releases.Apply(ctx, req)
+	recordOutcome(cs, applied)
+	if err != nil {
+		cs.Phase, cs.Message = v1.PhaseFailed, err.Error()
+		var notOwned *release.NotOwnedError
+		if errors.As(err, &notOwned) {
+			return stalled(v1.ReleasedCondition, "ReleaseNotOwned", err)
+		}
+		return retrying(v1.ReleasedCondition, failureReason(applied), err)
+	}
+	if len(applied.Actions) > 0 {
+		r.Recorder.Eventf(s.hr, nil, "Normal", string(applied.Actions[len(applied.Actions)-1])+"Succeeded", "Release",
+			"release %s/%s at revision %d with chart %s %s", req.Namespace, req.Name, cs.Revision, s.chart.Chart.Name(), s.chart.Version)
+	}
+	cs.Phase, cs.Message, cs.Version, cs.Digest = v1.PhaseSynced, "", s.chart.Version, s.digest
+	s.hr.Status.Version = s.chart.Version
+	s.setCondition(v1.ReleasedCondition, metav1.ConditionTrue, "Succeeded",
+		fmt.Sprintf("revision %d of release %s/%s is deployed", cs.Revision, req.Namespace, req.Name))
+	return nil
+}
+
+func recordOutcome(cs *v1.ClusterReleaseStatus, applied *release.Applied) {
+	if applied == nil {
+		return
+	}
+	if out := applied.Outcome; out != nil {
+		cs.LastAppliedTime = now()
+		cs.Inventory = inventoryStrings(out.Inventory)
+		if out.Release != nil {
+			cs.Revision = out.Release.Version
+		}
+		return
+	}
+	if st := applied.State; st != nil && st.Latest() != nil {
+		cs.Revision = st.Latest().Number
+	}
+}
+
+func failureReason(applied *release.Applied) string {
+	if applied == nil || len(applied.Actions) == 0 {
+		return "ReleaseFailed"
+	}
+	return string(applied.Actions[len(applied.Actions)-1]) + "Failed"
+}
+
+// releaseRequest describes the release; s is nil when only identity counts
+// (uninstall).
+func (r *Reconciler) releaseRequest(hr *v1.HelmRequest, s *scope) *release.Request {
+	req := &release.Request{
+		Target:    release.Target{Config: r.LocalConfig, ServiceAccount: hr.Spec.ServiceAccountName},
+		Name:      hr.ReleaseName(),
+		Namespace: hr.ReleaseNamespace(),
+		Owner:     release.Owner{Namespace: hr.Namespace, Name: hr.Name},
+		Options:   releaseOptions(hr),
+	}
+	for _, c := range hr.Status.Clusters {
+		if c.Name == v1.LocalCluster {
+			req.Inventory = parseInventory(c.Inventory)
+		}
+	}
+	if s != nil {
+		req.Chart, req.Values, req.Digest = s.chart.Chart, s.values.UserValues(), s.digest
+	}
+	return req
+}
+
+func releaseOptions(hr *v1.HelmRequest) release.Options {
+	o := release.Options{
+		Wait:            hr.Spec.Wait,
+		CRDs:            release.CRDPolicy(hr.Spec.CRDs),
+		CreateNamespace: hr.Spec.CreateNamespace,
+		Adopt:           hr.Spec.Adopt,
+		MaxHistory:      10,
+	}
+	if hr.Spec.Timeout != nil {
+		o.Timeout = hr.Spec.Timeout.Duration
+	}
+	if hr.Spec.MaxHistory != nil {
+		o.MaxHistory = *hr.Spec.MaxHistory
+	}
+	if o.CRDs == "" {
+		o.CRDs = release.CRDsCreate
+	}
+	if u := hr.Spec.Upgrade; u != nil {
+		o.Force, o.RollbackOnFailure = u.Force, u.RollbackOnFailure
+	}
+	return o
+}
+
+// desiredDigest identifies everything that shapes the release: the chart,
+// the values and the options that change what gets applied.
+func desiredDigest(s *scope) string {
+	o := releaseOptions(s.hr)
+	b, _ := json.Marshal(struct {
+		Chart, Values, Name, Namespace string
+		CRDs                           release.CRDPolicy
+		Wait, Force                    bool
+	}{s.chart.Digest, s.values.Digest(), s.hr.ReleaseName(), s.hr.ReleaseNamespace(), o.CRDs, o.Wait, o.Force})
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+func inventoryStrings(refs []release.ObjectRef) []string {
+	out := make([]string, len(refs))
+	for i, ref := range refs {
+		out[i] = ref.String()
+	}
+	return out
+}
+
+func parseInventory(entries []string) []release.ObjectRef {
+	refs := make([]release.ObjectRef, 0, len(entries))
+	for _, e := range entries {
+		if ref, err := release.ParseObjectRef(e); err == nil {
+			refs = append(refs, ref)
+		}
+	}
+	return refs
+}

@@ -1,0 +1,116 @@
+package helmrequest
+
+import (
+	"errors"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	v1 "captain.io/captain/api/v1alpha1"
+	"captain.io/captain/internal/values"
+	"captain.io/captain/pkg/chartrepo"
+)
+
+// scope is what one reconcile knows and decides; phases fill it in order.
+type scope struct {
+	hr       *v1.HelmRequest
+	original *v1.HelmRequest
+
+	chart  *chartrepo.Chart
+	values values.Result
+	digest string
+}
+
+func newScope(hr *v1.HelmRequest) *scope {
+	return &scope{hr: hr, original: hr.DeepCopy()}
+}
+
+func (s *scope) statusChanged() bool {
+	return !equality.Semantic.DeepEqual(s.original.Status, s.hr.Status)
+}
+
+// phaseError is a failure of one phase: the condition it sets False, the
+// reason, and whether it needs the user (Stalled) or only time (retry).
+type phaseError struct {
+	condition, reason string
+	stalled           bool
+	err               error
+}
+
+func (e *phaseError) Error() string { return e.err.Error() }
+func (e *phaseError) Unwrap() error { return e.err }
+
+func stalled(condition, reason string, err error) error {
+	return &phaseError{condition: condition, reason: reason, stalled: true, err: err}
+}
+
+func retrying(condition, reason string, err error) error {
+	return &phaseError{condition: condition, reason: reason, err: err}
+}
+
+// setCondition sets a condition for the current generation; the transition
+// time moves only when the status does, so repeating it writes nothing.
+func (s *scope) setCondition(t string, status metav1.ConditionStatus, reason, msg string) {
+	apimeta.SetStatusCondition(&s.hr.Status.Conditions, metav1.Condition{
+		Type: t, Status: status, Reason: reason, Message: msg, ObservedGeneration: s.hr.Generation,
+	})
+}
+
+func (s *scope) removeCondition(t string) { apimeta.RemoveStatusCondition(&s.hr.Status.Conditions, t) }
+
+// failed records a phase's failure and asks for a retry with backoff.
+func (s *scope) failed(r *Reconciler, err error) (reconcile.Result, error) {
+	var pe *phaseError
+	if !errors.As(err, &pe) {
+		pe = &phaseError{condition: v1.ReleasedCondition, reason: "ReconcileError", err: err}
+	}
+	msg := err.Error()
+	s.setCondition(pe.condition, metav1.ConditionFalse, pe.reason, msg)
+	s.setCondition(v1.ReadyCondition, metav1.ConditionFalse, pe.reason, msg)
+	if pe.stalled {
+		s.setCondition(v1.StalledCondition, metav1.ConditionTrue, pe.reason, msg)
+		s.removeCondition(v1.ReconcilingCondition)
+		s.hr.Status.ObservedGeneration = s.hr.Generation
+	} else {
+		s.setCondition(v1.ReconcilingCondition, metav1.ConditionTrue, pe.reason, msg)
+		s.removeCondition(v1.StalledCondition)
+	}
+	s.hr.Status.Phase = v1.PhaseFailed
+	if s.statusChanged() {
+		r.Recorder.Eventf(s.hr, nil, "Warning", pe.reason, "Reconcile", "%s", msg)
+	}
+	return reconcile.Result{}, err
+}
+
+// succeeded summarises a reconcile in which every phase passed.
+func (s *scope) succeeded() {
+	s.setCondition(v1.ReadyCondition, metav1.ConditionTrue, "Succeeded", readyMessage(s.hr))
+	s.removeCondition(v1.ReconcilingCondition)
+	s.removeCondition(v1.StalledCondition)
+	s.hr.Status.Phase = v1.PhaseSynced
+	s.hr.Status.ObservedGeneration = s.hr.Generation
+	s.hr.Status.LastSpecHash = s.digest
+}
+
+func readyMessage(hr *v1.HelmRequest) string {
+	return "release " + hr.ReleaseNamespace() + "/" + hr.ReleaseName() + " is deployed with chart version " + hr.Status.Version
+}
+
+// clusterStatus returns the status entry of a cluster, adding it if missing.
+func (s *scope) clusterStatus(name string) *v1.ClusterReleaseStatus {
+	for i := range s.hr.Status.Clusters {
+		if s.hr.Status.Clusters[i].Name == name {
+			return &s.hr.Status.Clusters[i]
+		}
+	}
+	s.hr.Status.Clusters = append(s.hr.Status.Clusters, v1.ClusterReleaseStatus{Name: name})
+	return &s.hr.Status.Clusters[len(s.hr.Status.Clusters)-1]
+}
+
+func now() *metav1.Time {
+	t := metav1.NewTime(time.Now().Truncate(time.Second))
+	return &t
+}

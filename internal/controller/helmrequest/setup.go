@@ -1,0 +1,119 @@
+package helmrequest
+
+import (
+	"context"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	v1 "captain.io/captain/api/v1alpha1"
+)
+
+// Field indexes that let a change find the HelmRequests it concerns without
+// listing them all.
+const (
+	// valuesRefIndex holds "ConfigMap/<name>" and "Secret/<name>" for every
+	// valuesFrom entry, overlays included.
+	valuesRefIndex = "captain.io/values-ref"
+	// dependencyIndex holds the names in spec.dependencies.
+	dependencyIndex = "captain.io/dependency"
+)
+
+// SetupWithManager registers the reconciler and its watches.
+func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opts controller.Options) error {
+	indexer := mgr.GetFieldIndexer()
+	if err := indexer.IndexField(ctx, &v1.HelmRequest{}, valuesRefIndex, valuesRefs); err != nil {
+		return err
+	}
+	if err := indexer.IndexField(ctx, &v1.HelmRequest{}, dependencyIndex, func(o client.Object) []string {
+		return o.(*v1.HelmRequest).Spec.Dependencies
+	}); err != nil {
+		return err
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("helmrequest").
+		WithOptions(opts).
+		For(&v1.HelmRequest{}, builder.WithPredicates(specChanged())).
+		Watches(&v1.HelmRequest{}, handler.EnqueueRequestsFromMapFunc(r.dependents), builder.WithPredicates(readinessChanged())).
+		// Metadata only: Helm's release Secrets are large, and values are read
+		// directly when needed.
+		WatchesMetadata(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.referrers("ConfigMap"))).
+		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.referrers("Secret"))).
+		Complete(r)
+}
+
+func valuesRefs(o client.Object) []string {
+	hr := o.(*v1.HelmRequest)
+	var keys []string
+	add := func(refs []v1.ValuesReference) {
+		for _, ref := range refs {
+			if ref.ConfigMapKeyRef != nil {
+				keys = append(keys, "ConfigMap/"+ref.ConfigMapKeyRef.Name)
+			}
+			if ref.SecretKeyRef != nil {
+				keys = append(keys, "Secret/"+ref.SecretKeyRef.Name)
+			}
+		}
+	}
+	add(hr.Spec.ValuesFrom)
+	for _, o := range hr.Spec.Overlays {
+		add(o.ValuesFrom)
+	}
+	return keys
+}
+
+// referrers maps a ConfigMap or Secret to the HelmRequests of its namespace
+// that read it.
+func (r *Reconciler) referrers(kind string) handler.MapFunc {
+	return func(ctx context.Context, o client.Object) []reconcile.Request {
+		return r.requestsFor(ctx, o.GetNamespace(), client.MatchingFields{valuesRefIndex: kind + "/" + o.GetName()})
+	}
+}
+
+// dependents maps a HelmRequest to those that depend on it.
+func (r *Reconciler) dependents(ctx context.Context, o client.Object) []reconcile.Request {
+	return r.requestsFor(ctx, o.GetNamespace(), client.MatchingFields{dependencyIndex: o.GetName()})
+}
+
+func (r *Reconciler) requestsFor(ctx context.Context, ns string, match client.MatchingFields) []reconcile.Request {
+	var list v1.HelmRequestList
+	if err := r.Client.List(ctx, &list, client.InNamespace(ns), match); err != nil {
+		return nil
+	}
+	reqs := make([]reconcile.Request, len(list.Items))
+	for i, hr := range list.Items {
+		reqs[i] = reconcile.Request{NamespacedName: types.NamespacedName{Namespace: hr.Namespace, Name: hr.Name}}
+	}
+	return reqs
+}
+
+// specChanged passes what the reconciler must act on: spec (generation),
+// annotations, finalizers and deletion — not its own status writes.
+func specChanged() predicate.Predicate {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		o, n := e.ObjectOld, e.ObjectNew
+		return o.GetGeneration() != n.GetGeneration() ||
+			!equality.Semantic.DeepEqual(o.GetAnnotations(), n.GetAnnotations()) ||
+			!equality.Semantic.DeepEqual(o.GetFinalizers(), n.GetFinalizers()) ||
+			!o.GetDeletionTimestamp().Equal(n.GetDeletionTimestamp())
+	}}
+}
+
+// readinessChanged passes HelmRequest updates that can unblock dependents.
+func readinessChanged() predicate.Predicate {
+	return predicate.Funcs{
+		CreateFunc: func(event.CreateEvent) bool { return false },
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			return isReady(e.ObjectOld.(*v1.HelmRequest)) != isReady(e.ObjectNew.(*v1.HelmRequest))
+		},
+	}
+}

@@ -1,0 +1,138 @@
+package helmrequest
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	ctrl "sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "captain.io/captain/api/v1alpha1"
+	"captain.io/captain/internal/values"
+)
+
+// composeValues layers chart defaults < valuesFrom < values < matching
+// overlays. References are read from the HelmRequest's own namespace only.
+func (r *Reconciler) composeValues(ctx context.Context, s *scope) error {
+	defaults, err := values.NewLayer(values.Origin{Kind: values.KindChartDefaults}, s.chart.Chart.Values)
+	if err != nil {
+		return stalled(v1.ReleasedCondition, "ValuesInvalid", fmt.Errorf("chart defaults: %w", err))
+	}
+	layers := []values.Layer{defaults}
+	add := func(overlay string, refs []v1.ValuesReference, inline *apiextensionsv1.JSON) error {
+		for i, ref := range refs {
+			layer, ok, err := r.refLayer(ctx, s.hr.Namespace, overlay, i, ref)
+			if err != nil {
+				return err
+			}
+			if ok {
+				layers = append(layers, layer)
+			}
+		}
+		if inline == nil {
+			return nil
+		}
+		layer, err := values.ParseLayer(values.Origin{Kind: values.KindValues, Overlay: overlay}, inline.Raw)
+		if err != nil {
+			return stalled(v1.ReleasedCondition, "ValuesInvalid", fmt.Errorf("%s: %w", valuesField(overlay), err))
+		}
+		layers = append(layers, layer)
+		return nil
+	}
+	if err := add("", s.hr.Spec.ValuesFrom, s.hr.Spec.Values); err != nil {
+		return err
+	}
+	for _, o := range s.hr.Spec.Overlays {
+		if !r.overlayMatches(o) {
+			continue
+		}
+		if err := add(o.Name, o.ValuesFrom, o.Values); err != nil {
+			return err
+		}
+	}
+	result, err := values.Merge(layers...)
+	if err != nil {
+		return stalled(v1.ReleasedCondition, "ValuesInvalid", err)
+	}
+	s.values = result
+	return nil
+}
+
+func valuesField(overlay string) string {
+	if overlay == "" {
+		return "spec.values"
+	}
+	return fmt.Sprintf("spec.overlays[%s].values", overlay)
+}
+
+// refLayer reads one valuesFrom entry. A missing object or key is an error
+// unless the entry is optional, in which case the layer is skipped.
+func (r *Reconciler) refLayer(ctx context.Context, ns, overlay string, i int, ref v1.ValuesReference) (values.Layer, bool, error) {
+	origin := values.RefOrigin(overlay, i, ref)
+	field := fmt.Sprintf("spec.valuesFrom[%d]", i)
+	if overlay != "" {
+		field = fmt.Sprintf("spec.overlays[%s].valuesFrom[%d]", overlay, i)
+	}
+	keyRef := ref.ConfigMapKeyRef
+	var data map[string][]byte
+	var err error
+	if ref.SecretKeyRef != nil {
+		keyRef = ref.SecretKeyRef
+		secret := &corev1.Secret{}
+		err = r.APIReader.Get(ctx, ctrl.ObjectKey{Namespace: ns, Name: keyRef.Name}, secret)
+		data = secret.Data
+	} else {
+		cm := &corev1.ConfigMap{}
+		err = r.APIReader.Get(ctx, ctrl.ObjectKey{Namespace: ns, Name: keyRef.Name}, cm)
+		data = map[string][]byte{}
+		for k, v := range cm.Data {
+			data[k] = []byte(v)
+		}
+		for k, v := range cm.BinaryData {
+			data[k] = v
+		}
+	}
+	kind := "ConfigMap"
+	if ref.SecretKeyRef != nil {
+		kind = "Secret"
+	}
+	switch {
+	case apierrors.IsNotFound(err) && keyRef.Optional:
+		return values.Layer{}, false, nil
+	case apierrors.IsNotFound(err):
+		return values.Layer{}, false, stalled(v1.ReleasedCondition, "ValuesSourceMissing",
+			fmt.Errorf("%s: %s %s/%s not found", field, kind, ns, keyRef.Name))
+	case err != nil:
+		return values.Layer{}, false, retrying(v1.ReleasedCondition, "ValuesSourceUnavailable",
+			fmt.Errorf("%s: reading %s %s/%s: %w", field, kind, ns, keyRef.Name, err))
+	}
+	raw, ok := data[origin.Key]
+	if !ok && keyRef.Optional {
+		return values.Layer{}, false, nil
+	}
+	if !ok {
+		return values.Layer{}, false, stalled(v1.ReleasedCondition, "ValuesSourceMissing",
+			fmt.Errorf("%s: %s %s/%s has no key %q", field, kind, ns, keyRef.Name, origin.Key))
+	}
+	layer, err := values.ParseLayer(origin, raw)
+	if err != nil {
+		return values.Layer{}, false, stalled(v1.ReleasedCondition, "ValuesInvalid", fmt.Errorf("%s: %w", field, err))
+	}
+	return layer, true, nil
+}
+
+// overlayMatches applies an overlay to the local cluster by its labels.
+func (r *Reconciler) overlayMatches(o v1.Overlay) bool {
+	if o.Environment != "" && r.LocalClusterLabels[v1.EnvironmentLabel] != o.Environment {
+		return false
+	}
+	if o.ClusterSelector == nil {
+		return true
+	}
+	sel, err := metav1.LabelSelectorAsSelector(o.ClusterSelector)
+	return err == nil && sel.Matches(labels.Set(r.LocalClusterLabels))
+}
