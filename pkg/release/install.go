@@ -28,7 +28,11 @@ func (f *Factory) install(ctx context.Context, req *Request) (*Outcome, error) {
 	act.Description = fmt.Sprintf("Install by Captain for HelmRequest %s", req.Owner)
 	cfg.Releases.MaxHistory = req.Options.MaxHistory
 
-	rel, err := act.RunWithContext(ctx, req.Chart, req.Values)
+	ch, err := installable(req)
+	if err != nil {
+		return nil, fmt.Errorf("release %s/%s: chart %s: %w", req.Namespace, req.Name, req.Chart.Name(), err)
+	}
+	rel, err := act.RunWithContext(ctx, ch, req.Values)
 	out := &Outcome{Release: rel, Inventory: req.Inventory}
 	if rel != nil {
 		refs := refSet{}

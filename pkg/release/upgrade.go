@@ -37,7 +37,11 @@ func (f *Factory) upgrade(ctx context.Context, req *Request) (*Outcome, error) {
 	act.Labels = recordLabels(req.Owner, req.Digest)
 	act.Description = fmt.Sprintf("Upgrade by Captain for HelmRequest %s", req.Owner)
 
-	rel, err := act.RunWithContext(ctx, req.Name, req.Chart, req.Values)
+	ch, err := installable(req)
+	if err != nil {
+		return nil, fmt.Errorf("release %s/%s: chart %s: %w", req.Namespace, req.Name, req.Chart.Name(), err)
+	}
+	rel, err := act.RunWithContext(ctx, req.Name, ch, req.Values)
 	if err != nil {
 		if rel != nil {
 			known.add(manifestRefs(rel.Manifest, req.Namespace, cc.mapper)...)

@@ -1,0 +1,161 @@
+package chartrepo
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+
+	"helm.sh/helm/v3/pkg/chart"
+)
+
+// validator is what the last download of a chart URL left for a conditional
+// GET: its ETag and Last-Modified, and the digest of the archive.
+type validator struct {
+	etag, lastModified, digest string
+}
+
+// FetchURL downloads the .tgz chart archive at rawURL. It remembers each
+// URL's ETag and Last-Modified and, when the server answers 304 Not Modified,
+// returns the cached chart without downloading it again. Errors name the URL
+// without user info: unreachable, timed out, an HTTP status other than 200,
+// too large, or not a chart archive.
+func (f *Fetcher) FetchURL(ctx context.Context, rawURL string, creds Credentials) (*Chart, error) {
+	source, err := sourceOf(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	client, err := creds.HTTPClient(f.timeout)
+	if err != nil {
+		return nil, fmt.Errorf("chart archive at %s: %w", source, err)
+	}
+	defer client.CloseIdleConnections()
+
+	v, cached := f.conditional(rawURL)
+	req, err := newGet(ctx, rawURL, v)
+	if err != nil {
+		return nil, fmt.Errorf("chart archive at %s: %w", source, err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, f.netError(ctx, fmt.Sprintf("chart archive at %s is unreachable", source), err)
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusNotModified && cached != nil:
+		return newChart(cached, v.digest, source), nil
+	case resp.StatusCode != http.StatusOK:
+		return nil, statusError(source, resp.StatusCode)
+	}
+
+	data, err := f.readArchive(ctx, resp, source)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	ch, err := f.load(data, "sha256:"+hex.EncodeToString(sum[:]), source)
+	if err != nil {
+		return nil, err
+	}
+	f.validators.put(rawURL, validator{
+		etag:         resp.Header.Get("ETag"),
+		lastModified: resp.Header.Get("Last-Modified"),
+		digest:       ch.Digest,
+	})
+	return ch, nil
+}
+
+// conditional returns the validator to send for rawURL and the chart it
+// stands for. A validator whose chart has left the cache is useless, since a
+// 304 would leave nothing to return, so then it returns neither.
+func (f *Fetcher) conditional(rawURL string) (validator, *chart.Chart) {
+	v, ok := f.validators.get(rawURL)
+	if !ok {
+		return validator{}, nil
+	}
+	ch, ok := f.charts.get(v.digest)
+	if !ok {
+		return validator{}, nil
+	}
+	return v, ch
+}
+
+// newGet is a GET of rawURL, conditional if v holds validators.
+func newGet(ctx context.Context, rawURL string, v validator) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	if v.etag != "" {
+		req.Header.Set("If-None-Match", v.etag)
+	}
+	if v.lastModified != "" {
+		req.Header.Set("If-Modified-Since", v.lastModified)
+	}
+	return req, nil
+}
+
+// readArchive reads the response body, refusing more than f.maxSize bytes
+// before reading them where the server announces the length.
+func (f *Fetcher) readArchive(ctx context.Context, resp *http.Response, source string) ([]byte, error) {
+	if resp.ContentLength > f.maxSize {
+		return nil, tooLarge(source, f.maxSize)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, f.maxSize+1))
+	if err != nil {
+		return nil, f.netError(ctx, "reading chart archive at "+source, err)
+	}
+	if int64(len(data)) > f.maxSize {
+		return nil, tooLarge(source, f.maxSize)
+	}
+	return data, nil
+}
+
+// netError describes a failed exchange. It drops net/http's *url.Error,
+// which repeats the URL, user info included, and says so when it was the
+// Fetcher's timeout that ran out rather than the caller's context.
+func (f *Fetcher) netError(ctx context.Context, what string, err error) error {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		err = uerr.Err
+	}
+	var nerr net.Error
+	if ctx.Err() == nil && errors.As(err, &nerr) && nerr.Timeout() {
+		return fmt.Errorf("%s: timed out after %s: %w", what, f.timeout, err)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+func statusError(source string, code int) error {
+	msg := fmt.Sprintf("fetching chart archive at %s: %d %s", source, code, http.StatusText(code))
+	switch code {
+	case http.StatusUnauthorized:
+		msg += " (credentials missing or wrong)"
+	case http.StatusForbidden:
+		msg += " (the credentials do not grant access)"
+	}
+	return errors.New(msg)
+}
+
+// sourceOf checks that rawURL is an HTTP(S) URL and returns it without user
+// info, fit for errors and Chart.Source.
+func sourceOf(rawURL string) (string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err // without the URL, which may hold a password
+		}
+		return "", fmt.Errorf("chart URL is not valid: %w", err)
+	}
+	u.User = nil
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "", fmt.Errorf("chart URL %s is not http or https", u)
+	}
+	return u.String(), nil
+}
