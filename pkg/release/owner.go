@@ -3,6 +3,7 @@ package release
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Labels Captain stores on every Helm release record it writes. Helm keeps
@@ -37,8 +38,12 @@ func recordLabels(o Owner, digest string) map[string]string {
 	}
 }
 
-// digestLabelValue fits a digest into a label value (at most 63 characters).
+// digestLabelValue fits a digest into a label value: no algorithm prefix
+// (":" is not allowed) and at most 63 characters.
 func digestLabelValue(d string) string {
+	if i := strings.IndexByte(d, ':'); i >= 0 {
+		d = d[i+1:]
+	}
 	if len(d) > 63 {
 		return d[:63]
 	}

@@ -50,6 +50,24 @@ func plainRequest(ns, url string, values string) *v1.HelmRequest {
 	return hr
 }
 
+// create makes a HelmRequest that is deleted (and its release uninstalled)
+// when the test ends, before the test's chart repository closes.
+func create(t *testing.T, hr *v1.HelmRequest) {
+	t.Helper()
+	ctx := context.Background()
+	if err := controlPlane.Client.Create(ctx, hr); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := controlPlane.Client.Delete(ctx, hr); client.IgnoreNotFound(err) != nil {
+			t.Error(err)
+		}
+		NewWithT(t).Eventually(func() error {
+			return controlPlane.Client.Get(ctx, client.ObjectKeyFromObject(hr), &v1.HelmRequest{})
+		}, timeout, interval).Should(MatchError(ContainSubstring("not found")))
+	})
+}
+
 func get(g Gomega, hr *v1.HelmRequest) *v1.HelmRequest {
 	out := &v1.HelmRequest{}
 	g.Expect(controlPlane.Client.Get(context.Background(), client.ObjectKeyFromObject(hr), out)).To(Succeed())
@@ -88,7 +106,7 @@ func TestInstallUpgradeUninstall(t *testing.T) {
 	ns := newNamespace(t)
 
 	hr := plainRequest(ns, repo.URL(), `{"config":{"greeting":"hello"}}`)
-	g.Expect(controlPlane.Client.Create(ctx, hr)).To(Succeed())
+	create(t, hr)
 	got := eventuallyReady(t, hr)
 	g.Expect(got.Finalizers).To(ContainElement("captain.io/release"))
 	g.Expect(got.Status.Phase).To(Equal(v1.PhaseSynced))
@@ -128,17 +146,17 @@ func TestNoopMakesNoWrites(t *testing.T) {
 	repo := httprepo.New(t)
 	ns := newNamespace(t)
 	hr := plainRequest(ns, repo.URL(), `{"replicaCount":1}`)
-	g.Expect(controlPlane.Client.Create(ctx, hr)).To(Succeed())
+	create(t, hr)
 	got := eventuallyReady(t, hr)
 
 	for i := 0; i < 3; i++ {
-		before, writes := reconciles("success"), managerWrites.Load()
+		before, writes := reconciles(), managerWrites.Load()
 		// An annotation change (made by the test, not the manager) forces a reconcile.
 		patch := client.MergeFrom(got.DeepCopy())
 		metav1.SetMetaDataAnnotation(&got.ObjectMeta, "test.captain.io/resync", fmt.Sprint(i))
 		g.Expect(controlPlane.Client.Patch(ctx, got, patch)).To(Succeed())
-		g.Eventually(func() float64 { return reconciles("success") }, timeout, interval).Should(BeNumerically(">", before))
-		g.Expect(managerWrites.Load() - writes).To(BeZero(), "a no-op reconcile wrote to the API server")
+		g.Eventually(func() float64 { return reconciles() }, timeout, interval).Should(BeNumerically(">", before))
+		g.Expect(managerWrites.Load()-writes).To(BeZero(), "a no-op reconcile wrote to the API server")
 	}
 	g.Expect(releaseState(g, ns, "web").Latest().Number).To(Equal(1))
 }
@@ -157,7 +175,7 @@ func TestBadValuesKeepTheRelease(t *testing.T) {
 	g.Expect(controlPlane.Client.Create(ctx, cm)).To(Succeed())
 	hr := plainRequest(ns, repo.URL(), "")
 	hr.Spec.ValuesFrom = []v1.ValuesReference{{ConfigMapKeyRef: &v1.ValuesKeyRef{Name: "web-values"}}}
-	g.Expect(controlPlane.Client.Create(ctx, hr)).To(Succeed())
+	create(t, hr)
 	eventuallyReady(t, hr)
 
 	cm.Data["values.yaml"] = "replicaCount: [unclosed\n"

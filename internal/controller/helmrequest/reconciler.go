@@ -65,10 +65,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 
 	s := newScope(hr)
 	result, err := r.reconcilePhases(ctx, s)
-	if perr := r.patchStatus(ctx, s); perr != nil {
-		err = errors.Join(err, perr)
+	perr := r.patchStatus(ctx, s)
+	if apierrors.IsConflict(perr) {
+		// This pass worked from a stale copy (the cache had not seen our own
+		// last write yet): run again on a fresh one rather than clobber it.
+		return reconcile.Result{Requeue: true}, nil
 	}
-	return result, err
+	return result, errors.Join(err, perr)
 }
 
 func (r *Reconciler) reconcilePhases(ctx context.Context, s *scope) (reconcile.Result, error) {
@@ -91,11 +94,14 @@ func (r *Reconciler) patchStatus(ctx context.Context, s *scope) error {
 	if !s.statusChanged() {
 		return nil
 	}
-	err := r.Client.Status().Patch(ctx, s.hr, ctrl.MergeFrom(s.original))
-	if apierrors.IsNotFound(err) {
+	patch := ctrl.MergeFromWithOptions(s.original, ctrl.MergeFromWithOptimisticLock{})
+	err := r.Client.Status().Patch(ctx, s.hr, patch)
+	switch {
+	case apierrors.IsNotFound(err):
 		return nil
-	}
-	if err != nil {
+	case apierrors.IsConflict(err):
+		return err
+	case err != nil:
 		return fmt.Errorf("recording the status of HelmRequest %s/%s: %w", s.hr.Namespace, s.hr.Name, err)
 	}
 	return nil

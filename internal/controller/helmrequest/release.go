@@ -30,6 +30,14 @@ func (r *Reconciler) applyRelease(ctx context.Context, s *scope) error {
 	req := r.releaseRequest(s.hr, s)
 	applied, err := r.Releases.Apply(ctx, req)
 	recordOutcome(cs, applied)
+	if err == nil && len(applied.Actions) == 0 && cs.Inventory == nil {
+		// The release is as requested but its status was lost: rebuild it.
+		refs, ierr := r.Releases.DeployedInventory(req.Target, req.Name, req.Namespace)
+		if ierr != nil {
+			return retrying(v1.ReleasedCondition, "ReleaseUnreadable", ierr)
+		}
+		cs.Inventory = inventoryStrings(refs)
+	}
 	if err != nil {
 		cs.Phase, cs.Message = v1.PhaseFailed, err.Error()
 		var notOwned *release.NotOwnedError
