@@ -7,7 +7,6 @@
 package testcharts
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,6 +16,8 @@ import (
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
+
+	"captain.io/captain/internal/testenv"
 )
 
 // relDir is where the charts live, relative to the module root.
@@ -96,20 +97,13 @@ func Package(chartDir, destDir string) (string, *chart.Chart, error) {
 }
 
 func findDir() (string, error) {
-	wd, err := os.Getwd()
+	root, err := testenv.ModuleRoot()
 	if err != nil {
-		return "", fmt.Errorf("getting working directory: %w", err)
+		return "", err
 	}
-	for d := wd; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			charts := filepath.Join(d, relDir)
-			if _, err := os.Stat(charts); err != nil {
-				return "", fmt.Errorf("module root %s has no %s: %w", d, relDir, err)
-			}
-			return charts, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", errors.New("no go.mod above " + wd)
-		}
+	charts := filepath.Join(root, relDir)
+	if _, err := os.Stat(charts); err != nil {
+		return "", fmt.Errorf("module root %s has no %s: %w", root, relDir, err)
 	}
+	return charts, nil
 }
