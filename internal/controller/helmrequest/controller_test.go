@@ -199,3 +199,55 @@ func TestBadValuesKeepTheRelease(t *testing.T) {
 		g.Expect(got.Status.Clusters[0].Revision).To(Equal(2))
 	}, timeout, interval).Should(Succeed())
 }
+
+// Bad input on a first install is reported with the field it concerns and
+// recovers by itself once fixed.
+func TestBadInputRecovers(t *testing.T) {
+	cases := []struct {
+		name, chart, reason, message string
+		values                       string
+		fix                          func(g Gomega, ns string, hr *v1.HelmRequest)
+	}{
+		{
+			name: "missing ConfigMap", chart: "plain-0.1.0.tgz", reason: "ValuesSourceMissing",
+			message: "spec.valuesFrom[0]: ConfigMap",
+			fix: func(g Gomega, ns string, _ *v1.HelmRequest) {
+				cm := &corev1.ConfigMap{
+					ObjectMeta: metav1.ObjectMeta{Name: "web-values", Namespace: ns},
+					Data:       map[string]string{"values.yaml": "replicaCount: 1\n"},
+				}
+				g.Expect(controlPlane.Client.Create(context.Background(), cm)).To(Succeed())
+			},
+		},
+		{
+			name: "values rejected by the chart's schema", chart: "schema-0.1.0.tgz", reason: "ValuesInvalid",
+			values: `{"replicaCount":0,"name":"web"}`, message: "values.schema.json",
+			fix: func(g Gomega, _ string, hr *v1.HelmRequest) {
+				got := get(g, hr)
+				got.Spec.Values = &apiextensionsv1.JSON{Raw: []byte(`{"replicaCount":1,"name":"web"}`)}
+				g.Expect(controlPlane.Client.Update(context.Background(), got)).To(Succeed())
+			},
+		},
+	}
+	repo := httprepo.New(t)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			ns := newNamespace(t)
+			hr := plainRequest(ns, repo.URL(), tc.values)
+			hr.Spec.Source.HTTP.URL = repo.URL() + "/" + tc.chart
+			if tc.reason == "ValuesSourceMissing" {
+				hr.Spec.ValuesFrom = []v1.ValuesReference{{ConfigMapKeyRef: &v1.ValuesKeyRef{Name: "web-values"}}}
+			}
+			create(t, hr)
+			g.Eventually(func(g Gomega) {
+				ready := condition(get(g, hr), v1.ReadyCondition)
+				g.Expect(ready.Reason).To(Equal(tc.reason))
+				g.Expect(ready.Message).To(ContainSubstring(tc.message))
+			}, timeout, interval).Should(Succeed())
+			g.Expect(releaseState(g, ns, "web").Exists()).To(BeFalse(), "nothing was installed")
+			tc.fix(g, ns, hr)
+			eventuallyReady(t, hr)
+		})
+	}
+}
