@@ -5,12 +5,15 @@
 package testenv
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -114,18 +117,19 @@ func (cp *ControlPlane) Stop() error {
 	return errors.Join(errs...)
 }
 
+// NewNamespace creates a namespace with a generated name, so that tests
+// sharing a control plane do not see each other's objects.
+func (cp *ControlPlane) NewNamespace(t testing.TB) string {
+	t.Helper()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "test-"}}
+	if err := cp.Client.Create(context.Background(), ns); err != nil {
+		t.Fatal(err)
+	}
+	return ns.Name
+}
+
 // KubeConfig returns a kubeconfig file's bytes for a cluster admin.
 func (cp *ControlPlane) KubeConfig() []byte { return cp.env.KubeConfig }
-
-// AddUser adds a user (with the given groups) and returns a REST config for it,
-// for tests that need a client without admin rights.
-func (cp *ControlPlane) AddUser(name string, groups ...string) (*rest.Config, error) {
-	u, err := cp.env.AddUser(envtest.User{Name: name, Groups: groups}, nil)
-	if err != nil {
-		return nil, fmt.Errorf("adding user %q: %w", name, err)
-	}
-	return u.Config(), nil
-}
 
 // binaryAssets is KUBEBUILDER_ASSETS if set, else bin/k8s in the module root.
 func binaryAssets(root string) (string, error) {

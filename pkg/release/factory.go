@@ -49,18 +49,6 @@ type clientKey struct {
 	cluster, host, impersonate string
 }
 
-// Forget drops the cached clients of a cluster, e.g. when its credentials
-// change or it is deregistered.
-func (f *Factory) Forget(cluster string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for k := range f.clients {
-		if k.cluster == cluster {
-			delete(f.clients, k)
-		}
-	}
-}
-
 // configuration returns an action.Configuration for one release namespace.
 func (f *Factory) configuration(t Target, namespace string) (*action.Configuration, *clusterClients, error) {
 	cc, err := f.clusterClients(t, namespace)

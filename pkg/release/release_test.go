@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,7 +16,6 @@ import (
 	helmrelease "helm.sh/helm/v3/pkg/release"
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -31,7 +29,6 @@ var (
 	// kubeconfig is a file for clients built the helm CLI's way.
 	kubeconfig string
 	factory    = release.NewFactory()
-	nsCounter  atomic.Int32
 )
 
 func TestMain(m *testing.M) {
@@ -57,17 +54,6 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 	}
 	os.Exit(code)
-}
-
-// newNamespace makes a fresh namespace so tests do not see each other's releases.
-func newNamespace(t *testing.T) string {
-	t.Helper()
-	name := fmt.Sprintf("rel-%d", nsCounter.Add(1))
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
-	if err := controlPlane.Client.Create(context.Background(), ns); err != nil {
-		t.Fatal(err)
-	}
-	return name
 }
 
 func request(t *testing.T, ns string, ch *chart.Chart, values map[string]any, digest string) *release.Request {
@@ -120,7 +106,7 @@ func configMapExists(t *testing.T, ns, name string) bool {
 func TestInstallUpgradeNoop(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	ns := newNamespace(t)
+	ns := controlPlane.NewNamespace(t)
 	ch := testcharts.Load(t, "plain")
 
 	applied, err := factory.Apply(ctx, request(t, ns, ch, map[string]any{"config": map[string]any{"greeting": "hello"}}, "d1"))
@@ -166,7 +152,7 @@ func TestInstallUpgradeNoop(t *testing.T) {
 func TestOrphansOfFailedRevisionsArePruned(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	ns := newNamespace(t)
+	ns := controlPlane.NewNamespace(t)
 	ch := testcharts.Load(t, "orphans")
 
 	_, err := factory.Apply(ctx, request(t, ns, ch, map[string]any{"kept": true}, "v1"))
@@ -198,7 +184,7 @@ func TestOrphansOfFailedRevisionsArePruned(t *testing.T) {
 func TestOrphansSurviveHistoryPruning(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	ns := newNamespace(t)
+	ns := controlPlane.NewNamespace(t)
 	ch := testcharts.Load(t, "orphans")
 	withHistory := func(r *release.Request) *release.Request { r.Options.MaxHistory = 2; return r }
 
@@ -230,7 +216,7 @@ func TestOrphansSurviveHistoryPruning(t *testing.T) {
 func TestRollbackOnFailure(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	ns := newNamespace(t)
+	ns := controlPlane.NewNamespace(t)
 	ch := testcharts.Load(t, "orphans")
 
 	_, err := factory.Apply(ctx, request(t, ns, ch, nil, "v1"))
@@ -252,7 +238,7 @@ func TestRollbackOnFailure(t *testing.T) {
 func TestStuckReleaseIsUnlocked(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	ns := newNamespace(t)
+	ns := controlPlane.NewNamespace(t)
 	ch := testcharts.Load(t, "plain")
 
 	_, err := factory.Apply(ctx, request(t, ns, ch, nil, "d1"))
@@ -285,7 +271,7 @@ func markPending(t *testing.T, ns, name string) {
 func TestReleasesOfOthersAreNotTouched(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	ns := newNamespace(t)
+	ns := controlPlane.NewNamespace(t)
 	ch := testcharts.Load(t, "plain")
 
 	// A release made with the SDK directly, as the helm CLI would.
@@ -322,7 +308,7 @@ func installByHand(t *testing.T, ns string, ch *chart.Chart) {
 func TestUninstallRemovesEveryRevisionsObjects(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	ns := newNamespace(t)
+	ns := controlPlane.NewNamespace(t)
 	ch := testcharts.Load(t, "orphans")
 
 	_, err := factory.Apply(ctx, request(t, ns, ch, map[string]any{"kept": true}, "v1"))
@@ -350,12 +336,12 @@ func TestCRDPolicies(t *testing.T) {
 	ctx := context.Background()
 	ch := testcharts.Load(t, "withcrd")
 
-	skip := request(t, newNamespace(t), ch, nil, "d1")
+	skip := request(t, controlPlane.NewNamespace(t), ch, nil, "d1")
 	skip.Options.CRDs = release.CRDsSkip
 	_, err := factory.Apply(ctx, skip)
 	g.Expect(err).To(MatchError(ContainSubstring("Widget")), "without its CRD the custom resource cannot be made")
 
-	create := request(t, newNamespace(t), ch, nil, "d1")
+	create := request(t, controlPlane.NewNamespace(t), ch, nil, "d1")
 	_, err = factory.Apply(ctx, create)
 	g.Expect(err).NotTo(HaveOccurred())
 

@@ -39,16 +39,6 @@ func (s *State) Latest() *Revision {
 	return &s.Revisions[len(s.Revisions)-1]
 }
 
-// Deployed is the newest deployed revision, or nil.
-func (s *State) Deployed() *Revision {
-	for i := len(s.Revisions) - 1; i >= 0; i-- {
-		if s.Revisions[i].Status == helmrelease.StatusDeployed {
-			return &s.Revisions[i]
-		}
-	}
-	return nil
-}
-
 // Owner is who owns the release: the owner of its newest revision.
 func (s *State) Owner() Owner {
 	if l := s.Latest(); l != nil {

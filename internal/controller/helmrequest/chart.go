@@ -19,9 +19,6 @@ type ChartResolver interface {
 	Resolve(ctx context.Context, hr *v1.HelmRequest) (*chartrepo.Chart, error)
 }
 
-// errUnsupported marks requests a resolver cannot serve.
-var errUnsupported = errors.New("not supported")
-
 func (r *Reconciler) resolveChart(ctx context.Context, s *scope) error {
 	ch, err := r.Charts.Resolve(ctx, s.hr)
 	if err != nil {
@@ -51,7 +48,7 @@ func (sr *SourceResolver) Resolve(ctx context.Context, hr *v1.HelmRequest) (*cha
 	switch {
 	case src == nil:
 		return nil, stalled(v1.ChartResolvedCondition, "ChartRepoUnsupported",
-			fmt.Errorf("spec.chart %q: charts from ChartRepos are %w yet; use spec.source", hr.Spec.Chart, errUnsupported))
+			fmt.Errorf("spec.chart %q: charts from ChartRepos are not supported yet; use spec.source", hr.Spec.Chart))
 	case src.HTTP != nil:
 		creds, err := sr.credentials(ctx, hr.Namespace, src.HTTP.SecretRef, "spec.source.http.secretRef")
 		if err != nil {

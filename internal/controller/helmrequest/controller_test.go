@@ -3,7 +3,6 @@ package helmrequest_test
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,18 +23,6 @@ const (
 	timeout  = 60 * time.Second
 	interval = 100 * time.Millisecond
 )
-
-var nsCounter atomic.Int32
-
-func newNamespace(t *testing.T) string {
-	t.Helper()
-	name := fmt.Sprintf("hr-%d", nsCounter.Add(1))
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
-	if err := controlPlane.Client.Create(context.Background(), ns); err != nil {
-		t.Fatal(err)
-	}
-	return name
-}
 
 func plainRequest(ns, url string, values string) *v1.HelmRequest {
 	hr := &v1.HelmRequest{
@@ -103,7 +90,7 @@ func TestInstallUpgradeUninstall(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	repo := httprepo.New(t)
-	ns := newNamespace(t)
+	ns := controlPlane.NewNamespace(t)
 
 	hr := plainRequest(ns, repo.URL(), `{"config":{"greeting":"hello"}}`)
 	create(t, hr)
@@ -144,7 +131,7 @@ func TestNoopMakesNoWrites(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	repo := httprepo.New(t)
-	ns := newNamespace(t)
+	ns := controlPlane.NewNamespace(t)
 	hr := plainRequest(ns, repo.URL(), `{"replicaCount":1}`)
 	create(t, hr)
 	got := eventuallyReady(t, hr)
@@ -167,7 +154,7 @@ func TestBadValuesKeepTheRelease(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	repo := httprepo.New(t)
-	ns := newNamespace(t)
+	ns := controlPlane.NewNamespace(t)
 	cm := &corev1.ConfigMap{
 		ObjectMeta: metav1.ObjectMeta{Name: "web-values", Namespace: ns},
 		Data:       map[string]string{"values.yaml": "replicaCount: 2\n"},
@@ -233,7 +220,7 @@ func TestBadInputRecovers(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			g := NewWithT(t)
-			ns := newNamespace(t)
+			ns := controlPlane.NewNamespace(t)
 			hr := plainRequest(ns, repo.URL(), tc.values)
 			hr.Spec.Source.HTTP.URL = repo.URL() + "/" + tc.chart
 			if tc.reason == "ValuesSourceMissing" {
