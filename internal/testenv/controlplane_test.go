@@ -70,4 +70,15 @@ func TestControllerManager(t *testing.T) {
 		err := cp.Client.List(ctx, &pods, client.InNamespace("default"), client.MatchingLabels(labels))
 		return len(pods.Items), err
 	}, 30*time.Second, 200*time.Millisecond).Should(Equal(2))
+
+	// Without a kubelet nothing becomes ready; RunPods stands in for one.
+	g.Consistently(func() (int32, error) {
+		err := cp.Client.Get(ctx, client.ObjectKeyFromObject(deploy), deploy)
+		return deploy.Status.ReadyReplicas, err
+	}, time.Second, 200*time.Millisecond).Should(BeZero())
+	cp.RunPods(t, "default")
+	g.Eventually(func() (int32, error) {
+		err := cp.Client.Get(ctx, client.ObjectKeyFromObject(deploy), deploy)
+		return deploy.Status.AvailableReplicas, err
+	}, 30*time.Second, 200*time.Millisecond).Should(Equal(int32(2)))
 }

@@ -30,7 +30,8 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	cp, err := testenv.Start()
+	// kube-controller-manager gives workloads their Pods, so waits are real.
+	cp, err := testenv.Start(testenv.WithControllerManager())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
