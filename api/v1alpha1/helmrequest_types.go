@@ -408,6 +408,13 @@ type ClusterReleaseStatus struct {
 	// +optional
 	Digest string `json:"digest,omitempty"`
 
+	// FailedDigest is a desired-state digest whose upgrade failed and was
+	// rolled back. Captain does not try it again until the desired state or
+	// the HelmRequest's spec changes, so a failing upgrade does not pile up
+	// failed and rollback revisions.
+	// +optional
+	FailedDigest string `json:"failedDigest,omitempty"`
+
 	// Message says why the release is not synced, if it is not.
 	// +optional
 	Message string `json:"message,omitempty"`

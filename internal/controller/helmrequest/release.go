@@ -27,6 +27,11 @@ func (r *Reconciler) applyRelease(ctx context.Context, s *scope) error {
 			return stalled(v1.ReleasedCondition, "ValuesInvalid", fmt.Errorf("values rejected by the chart's values.schema.json: %w", err))
 		}
 	}
+	if cs.FailedDigest == s.digest && s.hr.Status.ObservedGeneration == s.hr.Generation {
+		// This state was tried and rolled back; trying it again would only
+		// fail again and add two more revisions.
+		return stalled(v1.ReleasedCondition, "UpgradeRolledBack", errors.New(cs.Message))
+	}
 	req := r.releaseRequest(s.hr, s)
 	applied, err := r.Releases.Apply(ctx, req)
 	recordOutcome(cs, applied)
@@ -44,13 +49,17 @@ func (r *Reconciler) applyRelease(ctx context.Context, s *scope) error {
 		if errors.As(err, &notOwned) {
 			return stalled(v1.ReleasedCondition, "ReleaseNotOwned", err)
 		}
+		if applied.Outcome != nil && applied.Outcome.RolledBack {
+			cs.FailedDigest = s.digest
+			return stalled(v1.ReleasedCondition, "UpgradeRolledBack", err)
+		}
 		return retrying(v1.ReleasedCondition, failureReason(applied), err)
 	}
 	if len(applied.Actions) > 0 {
 		r.Recorder.Eventf(s.hr, nil, "Normal", string(applied.Actions[len(applied.Actions)-1])+"Succeeded", "Release",
 			"release %s/%s at revision %d with chart %s %s", req.Namespace, req.Name, cs.Revision, s.chart.Chart.Name(), s.chart.Version)
 	}
-	cs.Phase, cs.Message, cs.Version, cs.Digest = v1.PhaseSynced, "", s.chart.Version, s.digest
+	cs.Phase, cs.Message, cs.Version, cs.Digest, cs.FailedDigest = v1.PhaseSynced, "", s.chart.Version, s.digest, ""
 	s.hr.Status.Version = s.chart.Version
 	s.setCondition(v1.ReleasedCondition, metav1.ConditionTrue, "Succeeded",
 		fmt.Sprintf("revision %d of release %s/%s is deployed", cs.Revision, req.Namespace, req.Name))
