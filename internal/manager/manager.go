@@ -61,7 +61,16 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		return nil, err
 	}
+	direct, err := client.New(cfg, client.Options{Scheme: s})
+	if err != nil {
+		return nil, err
+	}
+	key, err := digestKey(ctx, direct, o.Namespace)
+	if err != nil {
+		return nil, err
+	}
 	reconciler := &helmrequest.Reconciler{
+		DigestKey:          key,
 		Client:             mgr.GetClient(),
 		APIReader:          mgr.GetAPIReader(),
 		Recorder:           mgr.GetEventRecorder("captain"),

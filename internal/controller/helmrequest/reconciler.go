@@ -37,6 +37,9 @@ type Reconciler struct {
 	LocalConfig *rest.Config
 	// LocalClusterLabels are the local cluster's labels, which overlays match.
 	LocalClusterLabels map[string]string
+	// DigestKey keys the desired-state digest (an HMAC), so the digests in
+	// status and on release records reveal nothing about secret values.
+	DigestKey []byte
 	// RequeueInterval re-checks synced releases (new chart versions, drift).
 	RequeueInterval time.Duration
 }

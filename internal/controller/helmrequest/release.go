@@ -2,6 +2,7 @@ package helmrequest
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -19,7 +20,7 @@ import (
 // records what it found or did. When the release was already made from the
 // same desired-state digest, it neither renders nor writes.
 func (r *Reconciler) applyRelease(ctx context.Context, s *scope) error {
-	s.digest = desiredDigest(s)
+	s.digest = desiredDigest(s, r.DigestKey)
 	cs := s.clusterStatus(v1.LocalCluster)
 	if cs.Digest != s.digest {
 		// Only a change is worth validating; a no-op skips even this.
@@ -135,16 +136,18 @@ func releaseOptions(hr *v1.HelmRequest) release.Options {
 }
 
 // desiredDigest identifies everything that shapes the release: the chart,
-// the values and the options that change what gets applied.
-func desiredDigest(s *scope) string {
+// the values and the options that change what gets applied. It is keyed
+// because it covers values that came from Secrets.
+func desiredDigest(s *scope, key []byte) string {
 	o := releaseOptions(s.hr)
 	b, _ := json.Marshal(struct {
 		Chart, Values, Name, Namespace string
 		CRDs                           release.CRDPolicy
 		Wait, Force                    bool
 	}{s.chart.Digest, s.values.Digest(), s.hr.ReleaseName(), s.hr.ReleaseNamespace(), o.CRDs, o.Wait, o.Force})
-	sum := sha256.Sum256(b)
-	return "sha256:" + hex.EncodeToString(sum[:])
+	mac := hmac.New(sha256.New, key)
+	mac.Write(b)
+	return "hmac-sha256:" + hex.EncodeToString(mac.Sum(nil))
 }
 
 func inventoryStrings(refs []release.ObjectRef) []string {
