@@ -15,6 +15,12 @@ type ChartSpec struct {
 	// +kubebuilder:validation:MaxLength=253
 	Repo string `json:"repo"`
 
+	// TotalVersions is how many versions the repository has. When it is more
+	// than len(versions), the oldest were left out to keep the object small;
+	// the newest versions carry every field, older ones only the essentials.
+	// +optional
+	TotalVersions int `json:"totalVersions,omitempty"`
+
 	// Versions of the chart, newest first.
 	// +optional
 	// +kubebuilder:validation:MaxItems=5000

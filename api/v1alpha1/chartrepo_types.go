@@ -19,6 +19,7 @@ const (
 // +kubebuilder:validation:XValidation:rule="self.type != 'oci' || self.url.startsWith('oci://')",message="spec.url must be an oci:// reference when spec.type is oci"
 // +kubebuilder:validation:XValidation:rule="self.type != 'http' || self.url.startsWith('http://') || self.url.startsWith('https://')",message="spec.url must be an http:// or https:// URL when spec.type is http"
 // +kubebuilder:validation:XValidation:rule="self.type == 'git' || !has(self.git)",message="spec.git is only valid when spec.type is git"
+// +kubebuilder:validation:XValidation:rule="self.type == 'oci' || !has(self.plainHTTP) || !self.plainHTTP",message="spec.plainHTTP is only valid when spec.type is oci"
 type ChartRepoSpec struct {
 	// Type of the repository: an HTTP index (http), an OCI registry (oci) or a
 	// Git repository of chart folders (git).
@@ -40,6 +41,10 @@ type ChartRepoSpec struct {
 	// InsecureSkipTLSVerify turns off TLS verification. Explicit opt-in only.
 	// +optional
 	InsecureSkipTLSVerify bool `json:"insecureSkipTLSVerify,omitempty"`
+
+	// PlainHTTP talks to an OCI registry without TLS. Explicit opt-in only.
+	// +optional
+	PlainHTTP bool `json:"plainHTTP,omitempty"`
 
 	// Interval between syncs.
 	// +optional

@@ -123,6 +123,8 @@ func TestAdmissionRejectsBadObjects(t *testing.T) {
 			"spec", "spec.url must be an http:// or https:// URL when spec.type is http"},
 		{"git settings on an http repo", chartRepo("http-git", func(s *v1.ChartRepoSpec) { s.Git = &v1.GitSpec{Path: "charts"} }),
 			"spec", "spec.git is only valid when spec.type is git"},
+		{"plainHTTP on an http repo", chartRepo("http-plain", func(s *v1.ChartRepoSpec) { s.PlainHTTP = true }),
+			"spec", "spec.plainHTTP is only valid when spec.type is oci"},
 		{"git ref with branch and tag", chartRepo("two-refs", func(s *v1.ChartRepoSpec) {
 			s.Type, s.URL = v1.RepoGit, "https://git.example/charts.git"
 			s.Git = &v1.GitSpec{Ref: &v1.GitRef{Branch: "main", Tag: "v1"}}
