@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
@@ -61,6 +62,7 @@ func (f *Factory) configuration(t Target, namespace string) (*action.Configurati
 	}
 	getter := cc.getter(namespace)
 	kc := kube.New(getter)
+	kc.Factory = &fastValidation{Factory: kc.Factory, cc: cc}
 	kc.Namespace = namespace
 	store := storage.Init(driver.NewSecrets(cc.clientset.CoreV1().Secrets(namespace)))
 	return &action.Configuration{
@@ -96,11 +98,14 @@ type clusterClients struct {
 	config    *rest.Config
 	clientset kubernetes.Interface
 	metadata  metadata.Interface
+	dynamic   dynamic.Interface
 	discovery discovery.CachedDiscoveryInterface
 	mapper    *restmapper.DeferredDiscoveryRESTMapper
 
 	mu   sync.Mutex
 	caps *chartutil.Capabilities
+
+	validation fieldValidation
 }
 
 func newClusterClients(base *rest.Config, impersonate string) (*clusterClients, error) {
@@ -119,11 +124,16 @@ func newClusterClients(base *rest.Config, impersonate string) (*clusterClients, 
 	if err != nil {
 		return nil, err
 	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
 	dc := memory.NewMemCacheClient(cs.Discovery())
 	return &clusterClients{
 		config:    cfg,
 		clientset: cs,
 		metadata:  md,
+		dynamic:   dyn,
 		discovery: dc,
 		mapper:    restmapper.NewDeferredDiscoveryRESTMapper(dc),
 	}, nil
@@ -171,7 +181,10 @@ type restGetter struct {
 	namespace string
 }
 
-func (g *restGetter) ToRESTConfig() (*rest.Config, error) { return g.cc.config, nil }
+// ToRESTConfig returns a copy: cli-runtime sets the group version and API
+// path on the config it gets, and concurrent operations sharing one would
+// send requests to each other's paths.
+func (g *restGetter) ToRESTConfig() (*rest.Config, error) { return rest.CopyConfig(g.cc.config), nil }
 
 func (g *restGetter) ToDiscoveryClient() (discovery.CachedDiscoveryInterface, error) {
 	return g.cc.discovery, nil
