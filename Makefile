@@ -8,7 +8,7 @@ CONTROLLER_GEN := $(GO) tool controller-gen
 
 export KUBEBUILDER_ASSETS := $(TESTBIN)
 
-.PHONY: all build testbin test lint generate manifests demo clean
+.PHONY: all build testbin test bench lint generate manifests demo clean
 
 all: build
 
@@ -25,6 +25,15 @@ testbin:
 test: testbin
 	$(GO) test -count=1 -timeout 25m ./...
 
+# Benchmarks run no tests (-run '^$$'); each line picks its benchmarks and a
+# -benchtime that suits them, so the slow ones run a fixed number of times.
+BENCH := $(GO) test -run '^$$' -timeout 20m
+
+## bench: reconcile-cost benchmarks against a real control plane (docs/benchmarks.md); not part of test
+bench: testbin
+	$(BENCH) -bench '^BenchmarkInstall50$$' -benchtime 3x ./internal/controller/helmrequest/
+	$(BENCH) -bench '^BenchmarkNoopReconcile$$' -benchtime 3s ./internal/controller/helmrequest/
+
 ## lint: formatting and go vet
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -38,9 +47,9 @@ generate:
 manifests:
 	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=config/crd/bases
 
-## demo: run Captain end to end on a local control plane
-demo:
-	@echo "make demo: not yet — the end-to-end demo lands with the operability issue (#8)."
+## demo: run Captain end to end on a local control plane until Ctrl-C (DEMO_EXIT=1: exit once all is Ready)
+demo: testbin
+	$(GO) run ./hack/demo
 
 clean:
 	rm -rf $(BIN)/captain $(BIN)/kubectl-captain

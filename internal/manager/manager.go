@@ -16,6 +16,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	v1 "captain.io/captain/api/v1alpha1"
+	repoctl "captain.io/captain/internal/controller/chartrepo"
 	"captain.io/captain/internal/controller/helmrequest"
 	"captain.io/captain/internal/scheme"
 	"captain.io/captain/pkg/chartrepo"
@@ -44,8 +46,9 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme: s,
 		// Values are read straight from the API server, and Helm's release
-		// Secrets are large: never cache these kinds cluster-wide.
-		Client:                  client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}, &corev1.ConfigMap{}}}},
+		// Secrets are large: never cache these kinds cluster-wide. Charts can
+		// be many and large; they are listed only when an index changes.
+		Client:                  client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}, &corev1.ConfigMap{}, &v1.Chart{}}}},
 		Metrics:                 metricsserver.Options{BindAddress: o.MetricsAddr},
 		HealthProbeBindAddress:  o.ProbeAddr,
 		LeaderElection:          o.LeaderElection,
@@ -61,27 +64,52 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		return nil, err
 	}
-	direct, err := client.New(cfg, client.Options{Scheme: s})
-	if err != nil {
+	if err := setupControllers(ctx, mgr, cfg, o); err != nil {
 		return nil, err
+	}
+	return mgr, nil
+}
+
+// setupControllers wires the controllers. They share one chart fetcher
+// (and its caches) and the in-memory indexes of the ChartRepos.
+func setupControllers(ctx context.Context, mgr manager.Manager, cfg *rest.Config, o Options) error {
+	direct, err := client.New(cfg, client.Options{Scheme: mgr.GetScheme()})
+	if err != nil {
+		return err
 	}
 	key, err := digestKey(ctx, direct, o.Namespace)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	reconciler := &helmrequest.Reconciler{
-		DigestKey:          key,
-		Client:             mgr.GetClient(),
-		APIReader:          mgr.GetAPIReader(),
-		Recorder:           mgr.GetEventRecorder("captain"),
-		Releases:           release.NewFactory(),
-		Charts:             &helmrequest.SourceResolver{Fetcher: chartrepo.NewFetcher(chartrepo.FetcherOptions{}), Reader: mgr.GetAPIReader()},
-		LocalConfig:        cfg,
-		LocalClusterLabels: o.LocalClusterLabels,
-		RequeueInterval:    o.RequeueInterval,
+	opts := controller.Options{MaxConcurrentReconciles: o.Concurrency}
+	fetcher := chartrepo.NewFetcher(chartrepo.FetcherOptions{})
+	indexes := repoctl.NewIndexes(fetcher, mgr.GetAPIReader())
+	repos := &repoctl.Reconciler{
+		Client:    mgr.GetClient(),
+		APIReader: mgr.GetAPIReader(),
+		Recorder:  mgr.GetEventRecorder("captain"),
+		Indexes:   indexes,
 	}
-	if err := reconciler.SetupWithManager(ctx, mgr, controller.Options{MaxConcurrentReconciles: o.Concurrency}); err != nil {
-		return nil, fmt.Errorf("setting up the HelmRequest controller: %w", err)
+	if err := repos.SetupWithManager(mgr, opts); err != nil {
+		return fmt.Errorf("setting up the ChartRepo controller: %w", err)
 	}
-	return mgr, nil
+	requests := &helmrequest.Reconciler{
+		DigestKey: key,
+		Client:    mgr.GetClient(),
+		APIReader: mgr.GetAPIReader(),
+		Recorder:  mgr.GetEventRecorder("captain"),
+		Releases:  release.NewFactory(),
+		Charts: &helmrequest.Resolver{
+			Sources: &helmrequest.SourceResolver{Fetcher: fetcher, Reader: mgr.GetAPIReader()},
+			Repos:   &helmrequest.RepoResolver{Client: mgr.GetClient(), Indexes: indexes, ControllerNamespace: o.Namespace},
+		},
+		ControllerNamespace: o.Namespace,
+		LocalConfig:         cfg,
+		LocalClusterLabels:  o.LocalClusterLabels,
+		RequeueInterval:     o.RequeueInterval,
+	}
+	if err := requests.SetupWithManager(ctx, mgr, opts); err != nil {
+		return fmt.Errorf("setting up the HelmRequest controller: %w", err)
+	}
+	return nil
 }

@@ -14,6 +14,10 @@ const (
 	DefaultFetchTimeout = 60 * time.Second
 	DefaultMaxChartSize = 20 << 20
 	DefaultCacheSize    = 64
+	DefaultMaxIndexSize = 100 << 20
+	// DefaultIndexCacheSize is small because a parsed index of a large
+	// repository takes tens of megabytes.
+	DefaultIndexCacheSize = 16
 )
 
 // Chart is a loaded chart and where it came from.
@@ -36,6 +40,11 @@ type FetcherOptions struct {
 	MaxChartSize int64
 	// CacheSize is how many loaded charts are kept in memory.
 	CacheSize int
+	// MaxIndexSize is the largest repository index, in bytes, that is
+	// downloaded.
+	MaxIndexSize int64
+	// IndexCacheSize is how many parsed repository indexes are kept in memory.
+	IndexCacheSize int
 }
 
 // Fetcher downloads charts. It is safe for concurrent use and caches loaded
@@ -47,6 +56,13 @@ type Fetcher struct {
 	charts  *lru[string, *chart.Chart] // by archive digest
 	// validators are the ETag/Last-Modified of each chart URL's last download.
 	validators *lru[string, validator]
+
+	maxIndexSize int64
+	indexes      *lru[string, *Index] // by index digest
+	// indexValidators are the ETag/Last-Modified of each index URL's last
+	// download.
+	indexValidators *lru[string, validator]
+	parseIndex      func(data []byte, digest string) (*Index, error) // replaced by tests to count parses
 }
 
 // NewFetcher returns a Fetcher with opts, defaults filled in.
@@ -65,7 +81,22 @@ func NewFetcher(opts FetcherOptions) *Fetcher {
 	f.charts = newLRU[string, *chart.Chart](size)
 	// A validator is worth keeping only while its chart is cached.
 	f.validators = newLRU[string, validator](size)
+	f.initIndexes(opts)
 	return f
+}
+
+func (f *Fetcher) initIndexes(opts FetcherOptions) {
+	f.maxIndexSize = opts.MaxIndexSize
+	if f.maxIndexSize <= 0 {
+		f.maxIndexSize = DefaultMaxIndexSize
+	}
+	size := opts.IndexCacheSize
+	if size <= 0 {
+		size = DefaultIndexCacheSize
+	}
+	f.indexes = newLRU[string, *Index](size)
+	f.indexValidators = newLRU[string, validator](size)
+	f.parseIndex = parseIndex
 }
 
 // load turns a downloaded archive into a Chart, parsing it only if no chart
@@ -88,5 +119,11 @@ func newChart(ch *chart.Chart, digest, source string) *Chart {
 }
 
 func tooLarge(source string, limit int64) error {
-	return fmt.Errorf("chart archive at %s is larger than %d bytes", source, limit)
+	return larger(archiveWhat, source, limit)
+}
+
+// larger says that what (a chart archive, an index) at source is larger than
+// limit bytes.
+func larger(what, source string, limit int64) error {
+	return fmt.Errorf("%s at %s is larger than %d bytes", what, source, limit)
 }

@@ -20,12 +20,25 @@ type validator struct {
 	etag, lastModified, digest string
 }
 
+// What FetchURL and FetchIndex download, as errors name it.
+const (
+	archiveWhat = "chart archive"
+	indexWhat   = "chart repository index"
+)
+
 // FetchURL downloads the .tgz chart archive at rawURL. It remembers each
 // URL's ETag and Last-Modified and, when the server answers 304 Not Modified,
 // returns the cached chart without downloading it again. Errors name the URL
 // without user info: unreachable, timed out, an HTTP status other than 200,
 // too large, or not a chart archive.
 func (f *Fetcher) FetchURL(ctx context.Context, rawURL string, creds Credentials) (*Chart, error) {
+	return f.fetchArchive(ctx, rawURL, creds, "")
+}
+
+// fetchArchive is FetchURL for an archive whose digest must be want, if set.
+// A caller with want has looked for it in the cache already, so then the
+// request is not conditional: a 304 would stand for another archive.
+func (f *Fetcher) fetchArchive(ctx context.Context, rawURL string, creds Credentials, want string) (*Chart, error) {
 	source, err := sourceOf(rawURL)
 	if err != nil {
 		return nil, err
@@ -36,7 +49,11 @@ func (f *Fetcher) FetchURL(ctx context.Context, rawURL string, creds Credentials
 	}
 	defer client.CloseIdleConnections()
 
-	v, cached := f.conditional(rawURL)
+	var v validator
+	var cached *chart.Chart
+	if want == "" {
+		v, cached = f.conditional(rawURL)
+	}
 	req, err := newGet(ctx, rawURL, v)
 	if err != nil {
 		return nil, fmt.Errorf("chart archive at %s: %w", source, err)
@@ -50,15 +67,18 @@ func (f *Fetcher) FetchURL(ctx context.Context, rawURL string, creds Credentials
 	case resp.StatusCode == http.StatusNotModified && cached != nil:
 		return newChart(cached, v.digest, source), nil
 	case resp.StatusCode != http.StatusOK:
-		return nil, statusError(source, resp.StatusCode)
+		return nil, statusError(archiveWhat, source, resp.StatusCode)
 	}
 
-	data, err := f.readArchive(ctx, resp, source)
+	data, err := f.readBody(ctx, resp, archiveWhat, source, f.maxSize)
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(data)
-	ch, err := f.load(data, "sha256:"+hex.EncodeToString(sum[:]), source)
+	digest := digestOf(data)
+	if want != "" && digest != want {
+		return nil, fmt.Errorf("chart archive at %s: digest mismatch: the index lists %s, the archive is %s", source, want, digest)
+	}
+	ch, err := f.load(data, digest, source)
 	if err != nil {
 		return nil, err
 	}
@@ -68,6 +88,12 @@ func (f *Fetcher) FetchURL(ctx context.Context, rawURL string, creds Credentials
 		digest:       ch.Digest,
 	})
 	return ch, nil
+}
+
+// digestOf is the "sha256:<hex>" digest of data.
+func digestOf(data []byte) string {
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // conditional returns the validator to send for rawURL and the chart it
@@ -100,18 +126,27 @@ func newGet(ctx context.Context, rawURL string, v validator) (*http.Request, err
 	return req, nil
 }
 
-// readArchive reads the response body, refusing more than f.maxSize bytes
-// before reading them where the server announces the length.
-func (f *Fetcher) readArchive(ctx context.Context, resp *http.Response, source string) ([]byte, error) {
-	if resp.ContentLength > f.maxSize {
-		return nil, tooLarge(source, f.maxSize)
+// readBody reads the response body, what (a chart archive, an index),
+// refusing more than limit bytes before reading them where the server
+// announces the length. A known length is read into a buffer of that size:
+// an index can be tens of megabytes, which growing a buffer would double.
+func (f *Fetcher) readBody(ctx context.Context, resp *http.Response, what, source string, limit int64) ([]byte, error) {
+	if resp.ContentLength > limit {
+		return nil, larger(what, source, limit)
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, f.maxSize+1))
+	var data []byte
+	var err error
+	if resp.ContentLength >= 0 {
+		data = make([]byte, resp.ContentLength)
+		_, err = io.ReadFull(resp.Body, data)
+	} else {
+		data, err = io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	}
 	if err != nil {
-		return nil, f.netError(ctx, "reading chart archive at "+source, err)
+		return nil, f.netError(ctx, fmt.Sprintf("reading %s at %s", what, source), err)
 	}
-	if int64(len(data)) > f.maxSize {
-		return nil, tooLarge(source, f.maxSize)
+	if int64(len(data)) > limit {
+		return nil, larger(what, source, limit)
 	}
 	return data, nil
 }
@@ -131,8 +166,10 @@ func (f *Fetcher) netError(ctx context.Context, what string, err error) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
 
-func statusError(source string, code int) error {
-	msg := fmt.Sprintf("fetching chart archive at %s: %d %s", source, code, http.StatusText(code))
+// statusError describes a response other than 200 for what (a chart
+// archive, an index) at source.
+func statusError(what, source string, code int) error {
+	msg := fmt.Sprintf("fetching %s at %s: %d %s", what, source, code, http.StatusText(code))
 	switch code {
 	case http.StatusUnauthorized:
 		msg += " (credentials missing or wrong)"
@@ -145,17 +182,33 @@ func statusError(source string, code int) error {
 // sourceOf checks that rawURL is an HTTP(S) URL and returns it without user
 // info, fit for errors and Chart.Source.
 func sourceOf(rawURL string) (string, error) {
+	u, err := parseHTTPURL("chart", rawURL)
+	if err != nil {
+		return "", err
+	}
+	return withoutUser(u), nil
+}
+
+// parseHTTPURL parses rawURL, the URL of what (a chart, a chart repository),
+// and checks that it is HTTP(S).
+func parseHTTPURL(what, rawURL string) (*url.URL, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		var uerr *url.Error
 		if errors.As(err, &uerr) {
 			err = uerr.Err // without the URL, which may hold a password
 		}
-		return "", fmt.Errorf("chart URL is not valid: %w", err)
+		return nil, fmt.Errorf("%s URL is not valid: %w", what, err)
 	}
-	u.User = nil
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", fmt.Errorf("chart URL %s is not http or https", u)
+		return nil, fmt.Errorf("%s URL %s is not http or https", what, withoutUser(u))
 	}
-	return u.String(), nil
+	return u, nil
+}
+
+// withoutUser is u without user info, fit for errors.
+func withoutUser(u *url.URL) string {
+	clean := *u
+	clean.User = nil
+	return clean.String()
 }

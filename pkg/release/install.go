@@ -27,12 +27,18 @@ func (f *Factory) install(ctx context.Context, req *Request) (*Outcome, error) {
 	act.Labels = recordLabels(req.Owner, req.Digest)
 	act.Description = fmt.Sprintf("Install by Captain for HelmRequest %s", req.Owner)
 	cfg.Releases.MaxHistory = req.Options.MaxHistory
+	watch := &renderWatch{}
+	act.PostRenderer = watch
 
 	ch, err := installable(req)
 	if err != nil {
 		return nil, fmt.Errorf("release %s/%s: chart %s: %w", req.Namespace, req.Name, req.Chart.Name(), err)
 	}
 	rel, err := act.RunWithContext(ctx, ch, req.Values)
+	if watch.failedRendering(err) {
+		// Helm returns the release it meant to make, but never stored it.
+		return nil, renderError(req, err)
+	}
 	out := &Outcome{Release: rel, Inventory: req.Inventory}
 	if rel != nil {
 		refs := refSet{}

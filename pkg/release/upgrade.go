@@ -36,12 +36,19 @@ func (f *Factory) upgrade(ctx context.Context, req *Request) (*Outcome, error) {
 	act.ResetValues = true
 	act.Labels = recordLabels(req.Owner, req.Digest)
 	act.Description = fmt.Sprintf("Upgrade by Captain for HelmRequest %s", req.Owner)
+	watch := &renderWatch{}
+	act.PostRenderer = watch
 
 	ch, err := installable(req)
 	if err != nil {
 		return nil, fmt.Errorf("release %s/%s: chart %s: %w", req.Namespace, req.Name, req.Chart.Name(), err)
 	}
 	rel, err := act.RunWithContext(ctx, req.Name, ch, req.Values)
+	if watch.failedRendering(err) {
+		// No revision was made, so there is nothing to roll back: the
+		// deployed revision runs untouched.
+		return nil, renderError(req, err)
+	}
 	if err != nil {
 		if rel != nil {
 			known.add(manifestRefs(rel.Manifest, req.Namespace, cc.mapper)...)

@@ -46,9 +46,6 @@ type SourceResolver struct {
 func (sr *SourceResolver) Resolve(ctx context.Context, hr *v1.HelmRequest) (*chartrepo.Chart, error) {
 	src := hr.Spec.Source
 	switch {
-	case src == nil:
-		return nil, stalled(v1.ChartResolvedCondition, "ChartRepoUnsupported",
-			fmt.Errorf("spec.chart %q: charts from ChartRepos are not supported yet; use spec.source", hr.Spec.Chart))
 	case src.HTTP != nil:
 		creds, err := sr.credentials(ctx, hr.Namespace, src.HTTP.SecretRef, "spec.source.http.secretRef")
 		if err != nil {
@@ -95,9 +92,9 @@ func checkVersion(constraint string, ch *chartrepo.Chart) error {
 	if constraint == "" {
 		return nil
 	}
-	c, err := semver.NewConstraint(constraint)
+	c, err := versionConstraint(constraint)
 	if err != nil {
-		return stalled(v1.ChartResolvedCondition, "InvalidVersion", fmt.Errorf("spec.version %q: %w", constraint, err))
+		return err
 	}
 	v, err := semver.NewVersion(ch.Version)
 	if err != nil || !c.Check(v) {
@@ -105,4 +102,13 @@ func checkVersion(constraint string, ch *chartrepo.Chart) error {
 			fmt.Errorf("spec.version %q does not match version %s of the chart at spec.source.http.url", constraint, ch.Version))
 	}
 	return nil
+}
+
+// versionConstraint parses spec.version; a bad one needs the user.
+func versionConstraint(constraint string) (*semver.Constraints, error) {
+	c, err := semver.NewConstraint(constraint)
+	if err != nil {
+		return nil, stalled(v1.ChartResolvedCondition, "InvalidVersion", fmt.Errorf("spec.version %q: %w", constraint, err))
+	}
+	return c, nil
 }

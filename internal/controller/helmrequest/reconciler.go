@@ -33,6 +33,9 @@ type Reconciler struct {
 	Recorder  events.EventRecorder
 	Releases  *release.Factory
 	Charts    ChartResolver
+	// ControllerNamespace is Captain's own namespace, whose ChartRepos every
+	// namespace may use.
+	ControllerNamespace string
 	// LocalConfig reaches the cluster Captain runs in.
 	LocalConfig *rest.Config
 	// LocalClusterLabels are the local cluster's labels, which overlays match.

@@ -10,9 +10,11 @@ import (
 	"fmt"
 
 	"helm.sh/helm/v3/pkg/chartutil"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1 "captain.io/captain/api/v1alpha1"
+	"captain.io/captain/internal/values"
 	"captain.io/captain/pkg/release"
 )
 
@@ -25,7 +27,7 @@ func (r *Reconciler) applyRelease(ctx context.Context, s *scope) error {
 	if cs.Digest != s.digest {
 		// Only a change is worth validating; a no-op skips even this.
 		if err := chartutil.ValidateAgainstSchema(s.chart.Chart, s.values.Effective()); err != nil {
-			return stalled(v1.ReleasedCondition, "ValuesInvalid", fmt.Errorf("values rejected by the chart's values.schema.json: %w", err))
+			return stalled(v1.ReleasedCondition, "ValuesInvalid", schemaError(s.values, err))
 		}
 	}
 	if cs.FailedDigest == s.digest && s.hr.Status.ObservedGeneration == s.hr.Generation {
@@ -46,15 +48,7 @@ func (r *Reconciler) applyRelease(ctx context.Context, s *scope) error {
 	}
 	if err != nil {
 		cs.Phase, cs.Message = v1.PhaseFailed, err.Error()
-		var notOwned *release.NotOwnedError
-		if errors.As(err, &notOwned) {
-			return stalled(v1.ReleasedCondition, "ReleaseNotOwned", err)
-		}
-		if applied.Outcome != nil && applied.Outcome.RolledBack {
-			cs.FailedDigest = s.digest
-			return stalled(v1.ReleasedCondition, "UpgradeRolledBack", err)
-		}
-		return retrying(v1.ReleasedCondition, failureReason(applied), err)
+		return applyFailed(s, cs, applied, err)
 	}
 	if len(applied.Actions) > 0 {
 		r.Recorder.Eventf(s.hr, nil, "Normal", string(applied.Actions[len(applied.Actions)-1])+"Succeeded", "Release",
@@ -82,6 +76,50 @@ func recordOutcome(cs *v1.ClusterReleaseStatus, applied *release.Applied) {
 	if st := applied.State; st != nil && st.Latest() != nil {
 		cs.Revision = st.Latest().Number
 	}
+}
+
+// schemaError words a values.schema.json violation. Helm's text quotes the
+// offending values, so it is withheld when any value came from a Secret.
+func schemaError(vals values.Result, err error) error {
+	for _, leaf := range vals.Provenance() {
+		if leaf.Origin.Secret() {
+			return fmt.Errorf("values rejected by the chart's values.schema.json (details withheld: they could quote %s)", leaf.Origin)
+		}
+	}
+	return fmt.Errorf("values rejected by the chart's values.schema.json: %w", err)
+}
+
+// applyFailed says why Apply failed and whether only the user can help
+// (stalled) or time can (retrying).
+func applyFailed(s *scope, cs *v1.ClusterReleaseStatus, applied *release.Applied, err error) error {
+	var notOwned *release.NotOwnedError
+	var renderErr *release.RenderError
+	switch ns := s.hr.ReleaseNamespace(); {
+	case errors.As(err, &notOwned):
+		return stalled(v1.ReleasedCondition, "ReleaseNotOwned", err)
+	case errors.As(err, &renderErr):
+		return stalled(v1.ReleasedCondition, "RenderFailed", err)
+	case !s.hr.Spec.CreateNamespace && namespaceMissing(err, ns):
+		// Namespaces are not watched: a retry notices one being made.
+		return retrying(v1.ReleasedCondition, "NamespaceMissing",
+			fmt.Errorf("spec.namespace: Namespace %s not found; create it or set spec.createNamespace", ns))
+	case applied.Outcome != nil && applied.Outcome.RolledBack:
+		cs.FailedDigest = s.digest
+		return stalled(v1.ReleasedCondition, "UpgradeRolledBack", err)
+	}
+	return retrying(v1.ReleasedCondition, failureReason(applied), err)
+}
+
+// namespaceMissing tells whether err is the API server refusing to write
+// into namespace ns because it does not exist.
+func namespaceMissing(err error, ns string) bool {
+	var status apierrors.APIStatus
+	if !errors.As(err, &status) {
+		return false
+	}
+	st := status.Status()
+	return st.Reason == metav1.StatusReasonNotFound && st.Details != nil &&
+		st.Details.Kind == "namespaces" && st.Details.Name == ns
 }
 
 func failureReason(applied *release.Applied) string {

@@ -2,6 +2,7 @@ package helmrequest
 
 import (
 	"context"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -26,6 +27,8 @@ const (
 	valuesRefIndex = "captain.io/values-ref"
 	// dependencyIndex holds the names in spec.dependencies.
 	dependencyIndex = "captain.io/dependency"
+	// chartRepoIndex holds the ChartRepo name of spec.chart.
+	chartRepoIndex = "captain.io/chart-repo"
 )
 
 // SetupWithManager registers the reconciler and its watches.
@@ -39,6 +42,9 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 	}); err != nil {
 		return err
 	}
+	if err := indexer.IndexField(ctx, &v1.HelmRequest{}, chartRepoIndex, chartRepoOf); err != nil {
+		return err
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("helmrequest").
 		WithOptions(opts).
@@ -46,6 +52,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 		Watches(&v1.HelmRequest{}, handler.EnqueueRequestsFromMapFunc(r.dependents), builder.WithPredicates(readinessChanged())).
 		// Metadata only: Helm's release Secrets are large, and values are read
 		// directly when needed.
+		Watches(&v1.ChartRepo{}, handler.EnqueueRequestsFromMapFunc(r.chartRepoUsers), builder.WithPredicates(indexChanged())).
 		WatchesMetadata(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.referrers("ConfigMap"))).
 		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.referrers("Secret"))).
 		Complete(r)
@@ -84,6 +91,26 @@ func (r *Reconciler) dependents(ctx context.Context, o client.Object) []reconcil
 	return r.requestsFor(ctx, o.GetNamespace(), client.MatchingFields{dependencyIndex: o.GetName()})
 }
 
+func chartRepoOf(o client.Object) []string {
+	repo, _, ok := strings.Cut(o.(*v1.HelmRequest).Spec.Chart, "/")
+	if !ok {
+		return nil
+	}
+	return []string{repo}
+}
+
+// chartRepoUsers maps a ChartRepo to the HelmRequests that may resolve
+// through it: those of its namespace, or of every namespace when it is in
+// the controller's namespace (a HelmRequest whose own namespace has a
+// ChartRepo of that name is woken for nothing, which is harmless).
+func (r *Reconciler) chartRepoUsers(ctx context.Context, o client.Object) []reconcile.Request {
+	ns := o.GetNamespace()
+	if ns == r.ControllerNamespace {
+		ns = ""
+	}
+	return r.requestsFor(ctx, ns, client.MatchingFields{chartRepoIndex: o.GetName()})
+}
+
 func (r *Reconciler) requestsFor(ctx context.Context, ns string, match client.MatchingFields) []reconcile.Request {
 	var list v1.HelmRequestList
 	if err := r.Client.List(ctx, &list, client.InNamespace(ns), match); err != nil {
@@ -97,14 +124,24 @@ func (r *Reconciler) requestsFor(ctx context.Context, ns string, match client.Ma
 }
 
 // specChanged passes what the reconciler must act on: spec (generation),
-// annotations, finalizers and deletion — not its own status writes.
+// annotations and deletion — not its own status writes, nor the finalizer
+// it adds at the start of the reconcile that goes on to do the work (a
+// second pass from a cache that has not seen that work yet would only
+// conflict).
 func specChanged() predicate.Predicate {
 	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
 		o, n := e.ObjectOld, e.ObjectNew
 		return o.GetGeneration() != n.GetGeneration() ||
 			!equality.Semantic.DeepEqual(o.GetAnnotations(), n.GetAnnotations()) ||
-			!equality.Semantic.DeepEqual(o.GetFinalizers(), n.GetFinalizers()) ||
 			!o.GetDeletionTimestamp().Equal(n.GetDeletionTimestamp())
+	}}
+}
+
+// indexChanged passes ChartRepo events that can change what a HelmRequest
+// resolves to: a new index, or the repository coming or going.
+func indexChanged() predicate.Predicate {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		return e.ObjectOld.(*v1.ChartRepo).Status.IndexDigest != e.ObjectNew.(*v1.ChartRepo).Status.IndexDigest
 	}}
 }
 

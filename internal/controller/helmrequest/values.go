@@ -3,6 +3,7 @@ package helmrequest
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -36,9 +37,10 @@ func (r *Reconciler) composeValues(ctx context.Context, s *scope) error {
 		if inline == nil {
 			return nil
 		}
-		layer, err := values.ParseLayer(values.Origin{Kind: values.KindValues, Overlay: overlay}, inline.Raw)
+		origin := values.Origin{Kind: values.KindValues, Overlay: overlay}
+		layer, err := values.ParseLayer(origin, inline.Raw)
 		if err != nil {
-			return stalled(v1.ReleasedCondition, "ValuesInvalid", fmt.Errorf("%s: %w", valuesField(overlay), err))
+			return stalled(v1.ReleasedCondition, "ValuesInvalid", layerError(valuesField(overlay), origin, err))
 		}
 		layers = append(layers, layer)
 		return nil
@@ -120,9 +122,17 @@ func (r *Reconciler) refLayer(ctx context.Context, ns, overlay string, i int, re
 	}
 	layer, err := values.ParseLayer(origin, raw)
 	if err != nil {
-		return values.Layer{}, false, stalled(v1.ReleasedCondition, "ValuesInvalid", fmt.Errorf("%s: %w", field, err))
+		where := fmt.Sprintf("%s: %s %s/%s key %q", field, kind, ns, keyRef.Name, origin.Key)
+		return values.Layer{}, false, stalled(v1.ReleasedCondition, "ValuesInvalid", layerError(where, origin, err))
 	}
 	return layer, true, nil
+}
+
+// layerError words a values.ParseLayer error for the field it concerns:
+// ParseLayer names the layer by its origin, which where says better (with
+// the spec field and the namespace), so the origin is not repeated.
+func layerError(where string, origin values.Origin, err error) error {
+	return fmt.Errorf("%s: %s", where, strings.TrimPrefix(err.Error(), origin.String()+": "))
 }
 
 // overlayMatches applies an overlay to the local cluster by its labels.

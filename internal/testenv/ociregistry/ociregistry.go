@@ -126,6 +126,8 @@ func (r *Registry) config(dir string) (*configuration.Configuration, error) {
 	cfg := &configuration.Configuration{}
 	// A fixed secret keeps the registry from generating one and warning about it.
 	cfg.HTTP.Secret = "captain-test"
+	// Parsed configurations default to 1000; one built in code lists nothing.
+	cfg.Catalog.MaxEntries = 1000
 	cfg.Storage = configuration.Storage{
 		"inmemory": configuration.Parameters{},
 		// The purger is a background goroutine that outlives the test; nothing needs it.
