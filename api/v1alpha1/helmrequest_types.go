@@ -7,6 +7,8 @@ import (
 
 // HelmRequestSpec says which chart, which version and which values Captain keeps
 // installed, and in which clusters.
+// +kubebuilder:validation:XValidation:rule="has(oldSelf.releaseName) == has(self.releaseName) && (!has(self.releaseName) || self.releaseName == oldSelf.releaseName)",message="spec.releaseName cannot change: the old release would be left behind; delete this HelmRequest (which uninstalls it) and create a new one",fieldPath=".releaseName"
+// +kubebuilder:validation:XValidation:rule="has(oldSelf.__namespace__) == has(self.__namespace__) && (!has(self.__namespace__) || self.__namespace__ == oldSelf.__namespace__)",message="spec.namespace cannot change: the old release would be left behind; delete this HelmRequest (which uninstalls it) and create a new one",fieldPath=".namespace"
 // +kubebuilder:validation:XValidation:rule="has(self.chart) != has(self.source)",message="exactly one of spec.chart (repo/name) or spec.source must be set"
 // +kubebuilder:validation:XValidation:rule="[has(self.clusterName) && size(self.clusterName) > 0, has(self.installToAllClusters) && self.installToAllClusters, has(self.clusterSelector)].filter(x, x).size() <= 1",message="spec.clusterName, spec.installToAllClusters and spec.clusterSelector are mutually exclusive"
 type HelmRequestSpec struct {

@@ -2,6 +2,7 @@ package v1alpha1_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -189,3 +190,40 @@ func TestAdmissionDefaults(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// The release's identity cannot change under a HelmRequest: the old release
+// would be left behind. Other spec fields can.
+func TestAdmissionKeepsReleaseIdentity(t *testing.T) {
+	cases := []struct {
+		name    string
+		initial func(*v1.HelmRequestSpec)
+		change  func(*v1.HelmRequestSpec)
+		message string
+	}{
+		{"releaseName changed", func(s *v1.HelmRequestSpec) { s.ReleaseName = "one" },
+			func(s *v1.HelmRequestSpec) { s.ReleaseName = "two" }, "spec.releaseName: Invalid value"},
+		{"releaseName set later", nil,
+			func(s *v1.HelmRequestSpec) { s.ReleaseName = "two" }, "spec.releaseName cannot change"},
+		{"namespace changed", func(s *v1.HelmRequestSpec) { s.Namespace = "one" },
+			func(s *v1.HelmRequestSpec) { s.Namespace = "two" }, "spec.namespace cannot change"},
+		{"namespace dropped", func(s *v1.HelmRequestSpec) { s.Namespace = "one" },
+			func(s *v1.HelmRequestSpec) { s.Namespace = "" }, "spec.namespace cannot change"},
+		{"version changed", nil, func(s *v1.HelmRequestSpec) { s.Version = "~1.2" }, ""},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			ctx := context.Background()
+			hr := helmRequest(fmt.Sprintf("identity-%d", i), tc.initial)
+			g.Expect(controlPlane.Client.Create(ctx, hr)).To(Succeed())
+			t.Cleanup(func() { _ = controlPlane.Client.Delete(ctx, hr) })
+			tc.change(&hr.Spec)
+			err := controlPlane.Client.Update(ctx, hr)
+			if tc.message == "" {
+				g.Expect(err).NotTo(HaveOccurred())
+				return
+			}
+			g.Expect(err).To(MatchError(ContainSubstring(tc.message)))
+		})
+	}
+}

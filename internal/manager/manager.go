@@ -7,14 +7,17 @@ import (
 	"fmt"
 	"time"
 
+	"golang.org/x/time/rate"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1 "captain.io/captain/api/v1alpha1"
 	repoctl "captain.io/captain/internal/controller/chartrepo"
@@ -81,7 +84,7 @@ func setupControllers(ctx context.Context, mgr manager.Manager, cfg *rest.Config
 	if err != nil {
 		return err
 	}
-	opts := controller.Options{MaxConcurrentReconciles: o.Concurrency}
+	opts := controller.Options{MaxConcurrentReconciles: o.Concurrency, RateLimiter: retryLimiter()}
 	fetcher := chartrepo.NewFetcher(chartrepo.FetcherOptions{})
 	indexes := repoctl.NewIndexes(fetcher, mgr.GetAPIReader())
 	repos := &repoctl.Reconciler{
@@ -112,4 +115,19 @@ func setupControllers(ctx context.Context, mgr manager.Manager, cfg *rest.Config
 		return fmt.Errorf("setting up the HelmRequest controller: %w", err)
 	}
 	return nil
+}
+
+// maxRetryDelay caps the backoff of failed reconciles. Some fixes are seen
+// only by a retry (a repository coming back, a namespace being made), and
+// controller-runtime's default cap of 16 minutes would leave a fixed
+// HelmRequest failing that long.
+const maxRetryDelay = 2 * time.Minute
+
+// retryLimiter is controller-runtime's default rate limiter with a lower
+// cap: per-item exponential backoff from 5 ms, and an overall 10 qps bucket.
+func retryLimiter() workqueue.TypedRateLimiter[reconcile.Request] {
+	return workqueue.NewTypedMaxOfRateLimiter(
+		workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](5*time.Millisecond, maxRetryDelay),
+		&workqueue.TypedBucketRateLimiter[reconcile.Request]{Limiter: rate.NewLimiter(rate.Limit(10), 100)},
+	)
 }

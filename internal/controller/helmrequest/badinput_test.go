@@ -344,7 +344,11 @@ func badInputs() []badInput {
 			},
 			condition: v1.ReleasedCondition, reason: "ReleaseNotOwned", stalled: true,
 			message:       "release <ns>/web belongs to HelmRequest <ns>/web",
-			fix:           editSpec(func(_ *badEnv, hr *v1.HelmRequest) { hr.Spec.ReleaseName = "" }),
+			// spec.releaseName cannot change: the owner going away frees the name.
+			fix: func(g Gomega, e *badEnv) {
+				owner := &v1.HelmRequest{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: e.ns}}
+				g.Expect(controlPlane.Client.Delete(context.Background(), owner)).To(Succeed())
+			},
 			fixedRevision: 1,
 		},
 		{

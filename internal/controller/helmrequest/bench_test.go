@@ -35,8 +35,6 @@ const (
 	benchValues  = `{"replicaCount":0}`
 	pollInterval = 50 * time.Millisecond
 	benchTimeout = 5 * time.Minute
-	// quietPeriod without a manager write counts as the manager being done.
-	quietPeriod = time.Second
 )
 
 // BenchmarkInstall50 measures the in-process manager (Concurrency 4, see
@@ -201,21 +199,9 @@ func listRequests(g Gomega, ns string) []v1.HelmRequest {
 	return list.Items
 }
 
-// settle waits until the manager has made no write for quietPeriod, so that
+// settle waits until the manager has made no write for a second, so that
 // a measurement neither misses its own trailing writes nor gets earlier ones.
-func settle(b *testing.B) {
-	deadline := time.Now().Add(benchTimeout)
-	last, since := managerWrites.Load(), time.Now()
-	for time.Since(since) < quietPeriod {
-		if time.Now().After(deadline) {
-			b.Fatalf("the manager still writes after %v", benchTimeout)
-		}
-		time.Sleep(pollInterval)
-		if w := managerWrites.Load(); w != last {
-			last, since = w, time.Now()
-		}
-	}
-}
+func settle(b *testing.B) { quiet(NewWithT(b)) }
 
 // cpuTime is the user and system CPU time this process has used: the
 // manager and the chart repository run in it, the API server and etcd not.

@@ -37,7 +37,7 @@ func (r *Reconciler) applyRelease(ctx context.Context, s *scope) error {
 	}
 	req := r.releaseRequest(s.hr, s)
 	applied, err := r.Releases.Apply(ctx, req)
-	recordOutcome(cs, applied)
+	recordOutcome(cs, applied, err)
 	if err == nil && len(applied.Actions) == 0 && cs.Inventory == nil {
 		// The release is as requested but its status was lost: rebuild it.
 		refs, ierr := r.Releases.DeployedInventory(req.Target, req.Name, req.Namespace)
@@ -61,8 +61,11 @@ func (r *Reconciler) applyRelease(ctx context.Context, s *scope) error {
 	return nil
 }
 
-func recordOutcome(cs *v1.ClusterReleaseStatus, applied *release.Applied) {
-	if applied == nil {
+// recordOutcome notes what Apply did or found in the cluster's status. A
+// release Captain was refused is someone else's: nothing of it is noted.
+func recordOutcome(cs *v1.ClusterReleaseStatus, applied *release.Applied, err error) {
+	var notOwned *release.NotOwnedError
+	if applied == nil || errors.As(err, &notOwned) {
 		return
 	}
 	if out := applied.Outcome; out != nil {
@@ -100,6 +103,8 @@ func applyFailed(s *scope, cs *v1.ClusterReleaseStatus, applied *release.Applied
 	case errors.As(err, &renderErr):
 		return stalled(v1.ReleasedCondition, "RenderFailed", err)
 	case !s.hr.Spec.CreateNamespace && namespaceMissing(err, ns):
+		// Helm could store nothing there: there is no revision to report.
+		cs.Revision, cs.LastAppliedTime, cs.Inventory = 0, nil, nil
 		// Namespaces are not watched: a retry notices one being made.
 		return retrying(v1.ReleasedCondition, "NamespaceMissing",
 			fmt.Errorf("spec.namespace: Namespace %s not found; create it or set spec.createNamespace", ns))

@@ -32,7 +32,8 @@ func TestWaitForWorkloads(t *testing.T) {
 		g.Expect(ready.Message).To(ContainSubstring("context deadline exceeded"))
 		g.Expect(condition(got, v1.ReconcilingCondition).Status).To(Equal(metav1.ConditionTrue), "a timeout is retried")
 	}, timeout, interval).Should(Succeed())
-	g.Expect(releaseState(g, ns, "web").Latest().Status).To(Equal(helmrelease.StatusFailed))
+	// Retries may already be waiting again (pending-upgrade); none succeeded.
+	g.Expect(releaseState(g, ns, "web").Latest().Status).NotTo(Equal(helmrelease.StatusDeployed))
 
 	controlPlane.RunPods(t, ns)
 	got := eventuallyReady(t, hr)
