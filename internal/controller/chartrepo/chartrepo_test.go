@@ -174,31 +174,106 @@ func TestRepoFaultsKeepLastGoodCharts(t *testing.T) {
 	}
 }
 
-// Credentials come from the Secret spec.secretRef names; without them the
-// repository refuses, with them the sync succeeds.
+// Credentials and TLS settings come from the Secret spec.secretRef names:
+// without it the sync fails with a condition naming the Secret, with it the
+// repository syncs, and no secret value reaches the status.
 func TestRepoCredentials(t *testing.T) {
+	cases := []struct {
+		name    string
+		options []httprepo.Option
+		data    func(srv *httprepo.Server) map[string][]byte
+	}{
+		{"basic auth", []httprepo.Option{httprepo.WithBasicAuth("captain", "s3cret")},
+			func(*httprepo.Server) map[string][]byte {
+				return map[string][]byte{"username": []byte("captain"), "password": []byte("s3cret")}
+			}},
+		{"bearer token", []httprepo.Option{httprepo.WithBearerToken("s3cret-token")},
+			func(*httprepo.Server) map[string][]byte { return map[string][]byte{"token": []byte("s3cret-token")} }},
+		{"custom CA", []httprepo.Option{httprepo.WithTLS()},
+			func(srv *httprepo.Server) map[string][]byte { return map[string][]byte{"ca.crt": srv.CAPEM()} }},
+		{"client certificate", []httprepo.Option{httprepo.WithClientCertRequired()},
+			func(srv *httprepo.Server) map[string][]byte {
+				cert, key := srv.ClientCert()
+				return map[string][]byte{"ca.crt": srv.CAPEM(), "tls.crt": cert, "tls.key": key}
+			}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			ctx := context.Background()
+			srv := httprepo.New(t, append(tc.options, httprepo.WithCharts(testcharts.Path(t, "plain")))...)
+			ns := controlPlane.NewNamespace(t)
+			repo := newRepo(ns, srv.URL())
+			repo.Spec.SecretRef = &v1.LocalObjectReference{Name: "repo-auth"}
+			g.Expect(controlPlane.Client.Create(ctx, repo)).To(Succeed())
+			g.Eventually(func(g Gomega) {
+				ready := apimeta.FindStatusCondition(getRepo(g, repo).Status.Conditions, v1.ReadyCondition)
+				g.Expect(ready).NotTo(BeNil())
+				g.Expect(ready.Reason).To(Equal("SecretUnavailable"))
+				g.Expect(ready.Message).To(ContainSubstring("spec.secretRef: reading Secret " + ns + "/repo-auth"))
+			}, timeout, interval).Should(Succeed())
+
+			data := tc.data(srv)
+			secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "repo-auth", Namespace: ns}, Data: data}
+			g.Expect(controlPlane.Client.Create(ctx, secret)).To(Succeed())
+			got := eventuallySynced(t, repo)
+			g.Expect(got.Status.ChartCount).To(Equal(1))
+			for _, c := range got.Status.Conditions {
+				for _, v := range data {
+					g.Expect(c.Message).NotTo(ContainSubstring(string(v)))
+				}
+			}
+		})
+	}
+}
+
+// TLS is verified: a server whose certificate no trusted CA signed fails
+// the sync, and only an explicit opt-in skips the check.
+func TestRepoTLSIsVerified(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	srv := httprepo.New(t, httprepo.WithCharts(testcharts.Path(t, "plain")), httprepo.WithBasicAuth("captain", "s3cret"))
+	srv := httprepo.New(t, httprepo.WithTLS(), httprepo.WithCharts(testcharts.Path(t, "plain")))
 	ns := controlPlane.NewNamespace(t)
 	repo := newRepo(ns, srv.URL())
-	repo.Spec.SecretRef = &v1.LocalObjectReference{Name: "repo-auth"}
 	g.Expect(controlPlane.Client.Create(ctx, repo)).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		ready := apimeta.FindStatusCondition(getRepo(g, repo).Status.Conditions, v1.ReadyCondition)
 		g.Expect(ready).NotTo(BeNil())
-		g.Expect(ready.Reason).To(Equal("SecretUnavailable"))
-		g.Expect(ready.Message).To(ContainSubstring("spec.secretRef: reading Secret " + ns + "/repo-auth"))
+		g.Expect(ready.Reason).To(Equal("IndexUnavailable"))
+		g.Expect(ready.Message).To(ContainSubstring("certificate"))
 	}, timeout, interval).Should(Succeed())
 
-	secret := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "repo-auth", Namespace: ns},
-		Data:       map[string][]byte{"username": []byte("captain"), "password": []byte("s3cret")},
+	got := getRepo(g, repo)
+	got.Spec.InsecureSkipTLSVerify = true
+	g.Expect(controlPlane.Client.Update(ctx, got)).To(Succeed())
+	eventuallySynced(t, repo)
+}
+
+// A repository that cannot be reached fails the sync and keeps the Charts
+// of the last good index; pointing the repo back heals it.
+func TestUnreachableRepoKeepsCharts(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	srv := httprepo.New(t, httprepo.WithCharts(testcharts.Path(t, "plain")))
+	ns := controlPlane.NewNamespace(t)
+	repo := newRepo(ns, srv.URL())
+	g.Expect(controlPlane.Client.Create(ctx, repo)).To(Succeed())
+	eventuallySynced(t, repo)
+
+	setURL := func(url string) {
+		got := getRepo(g, repo)
+		got.Spec.URL = url
+		g.Expect(controlPlane.Client.Update(ctx, got)).To(Succeed())
 	}
-	g.Expect(controlPlane.Client.Create(ctx, secret)).To(Succeed())
-	got := eventuallySynced(t, repo)
-	g.Expect(got.Status.ChartCount).To(Equal(1))
-	for _, c := range got.Status.Conditions {
-		g.Expect(c.Message).NotTo(ContainSubstring("s3cret"))
-	}
+	// Nothing listens on port 1.
+	setURL("http://127.0.0.1:1")
+	g.Eventually(func(g Gomega) {
+		ready := apimeta.FindStatusCondition(getRepo(g, repo).Status.Conditions, v1.ReadyCondition)
+		g.Expect(ready.Reason).To(Equal("IndexUnavailable"))
+		g.Expect(ready.Message).To(ContainSubstring("http://127.0.0.1:1/index.yaml is unreachable"))
+	}, timeout, interval).Should(Succeed())
+	g.Expect(charts(g, ns)).To(HaveKey("plain.charts"), "the last good Charts stay")
+
+	setURL(srv.URL())
+	eventuallySynced(t, repo)
 }

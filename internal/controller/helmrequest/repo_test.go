@@ -15,6 +15,7 @@ import (
 
 	v1 "captain.io/captain/api/v1alpha1"
 	"captain.io/captain/internal/testenv/httprepo"
+	"captain.io/captain/internal/testenv/ociregistry"
 	"captain.io/captain/internal/testenv/testcharts"
 )
 
@@ -160,4 +161,28 @@ func packageChart(t *testing.T, folder string) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// An OCI ChartRepo works like an HTTP one: spec.chart resolves through the
+// registry's tags, and a newly pushed matching version is picked up.
+func TestOCIChartRepo(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	reg := ociregistry.New(t, ociregistry.WithCharts(testcharts.Path(t, "versioned-1.2.3"), testcharts.Path(t, "versioned-1.3.0")))
+	ns := controlPlane.NewNamespace(t)
+	repo := chartRepo(ns, "registry", reg.RepoURL())
+	repo.Spec.Type, repo.Spec.PlainHTTP = v1.RepoOCI, true
+	g.Expect(controlPlane.Client.Create(ctx, repo)).To(Succeed())
+	hr := &v1.HelmRequest{
+		ObjectMeta: metav1.ObjectMeta{Name: "app", Namespace: ns},
+		Spec:       v1.HelmRequestSpec{Chart: "registry/versioned", Version: "~1.2"},
+	}
+	create(t, hr)
+	g.Expect(eventuallyReady(t, hr).Status.Version).To(Equal("1.2.3"))
+
+	_, err := reg.Push(testcharts.Path(t, "versioned-1.2.4"))
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Eventually(func(g Gomega) {
+		g.Expect(get(g, hr).Status.Version).To(Equal("1.2.4"))
+	}, timeout, interval).Should(Succeed())
 }
