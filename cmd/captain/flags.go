@@ -1,15 +1,18 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"captain.io/captain/internal/manager"
+	"captain.io/captain/pkg/chartrepo"
 )
 
 // flags are the manager's command line.
@@ -26,8 +29,32 @@ func (f *flags) bind(fs *flag.FlagSet) {
 	fs.StringVar(&f.MetricsAddr, "metrics-bind-address", ":8080", "Address of the Prometheus metrics endpoint; \"0\" turns it off.")
 	fs.StringVar(&f.ProbeAddr, "health-probe-bind-address", ":8081", "Address of the /healthz and /readyz endpoints.")
 	fs.DurationVar(&f.RequeueInterval, "requeue-interval", 10*time.Minute, "How often a synced HelmRequest is checked again.")
+	fs.DurationVar(&f.ClusterProbeInterval, "cluster-probe-interval", time.Minute, "How often registered member clusters are probed (reachable, authenticated, version).")
 	fs.IntVar(&f.Concurrency, "concurrency", 10, "Maximum number of HelmRequests reconciled at once.")
 	fs.StringVar(&f.localLabels, "local-cluster-labels", "", "Labels of the local cluster that overlays match, e.g. captain.io/environment=prod,region=eu.")
+	fs.StringVar(&f.ChartCacheDir, "chart-cache-dir", "", "Folder where downloaded chart archives are kept by digest, so that a restart does not download them again; empty keeps them in memory only. In a container, mount an emptyDir there.")
+	f.ChartCacheBytes = chartrepo.DefaultMaxCacheBytes
+	fs.Var((*byteSize)(&f.ChartCacheBytes), "chart-cache-size", "Most bytes of chart archives kept in --chart-cache-dir, in bytes or as a quantity such as 512Mi; the least recently used go first.")
+}
+
+// byteSize is a flag for a number of bytes, given plain or as a Kubernetes
+// quantity (512Mi, 1G), as the sizes of a Pod's volumes are.
+type byteSize int64
+
+func (b *byteSize) String() string {
+	return resource.NewQuantity(int64(*b), resource.BinarySI).String()
+}
+
+func (b *byteSize) Set(s string) error {
+	q, err := resource.ParseQuantity(s)
+	if err != nil {
+		return err
+	}
+	if q.Sign() <= 0 {
+		return errors.New("must be positive")
+	}
+	*b = byteSize(q.Value())
+	return nil
 }
 
 // complete derives what the flags only describe.

@@ -20,7 +20,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1 "captain.io/captain/api/v1alpha1"
+	"captain.io/captain/internal/cluster"
 	repoctl "captain.io/captain/internal/controller/chartrepo"
+	clusterctl "captain.io/captain/internal/controller/cluster"
 	"captain.io/captain/internal/controller/helmrequest"
 	"captain.io/captain/internal/scheme"
 	"captain.io/captain/pkg/chartrepo"
@@ -38,6 +40,14 @@ type Options struct {
 	RequeueInterval    time.Duration
 	Concurrency        int
 	LocalClusterLabels map[string]string
+	// ClusterProbeInterval is how often member clusters are probed.
+	ClusterProbeInterval time.Duration
+	// ChartCacheDir is where downloaded chart archives are kept by digest,
+	// across restarts; empty keeps them in memory only.
+	ChartCacheDir string
+	// ChartCacheBytes bounds the archives in ChartCacheDir; 0 means
+	// chartrepo.DefaultMaxCacheBytes.
+	ChartCacheBytes int64
 }
 
 // New builds a manager with Captain's types and controllers.
@@ -85,7 +95,11 @@ func setupControllers(ctx context.Context, mgr manager.Manager, cfg *rest.Config
 		return err
 	}
 	opts := controller.Options{MaxConcurrentReconciles: o.Concurrency, RateLimiter: retryLimiter()}
-	fetcher := chartrepo.NewFetcher(chartrepo.FetcherOptions{})
+	fetcher := chartrepo.NewFetcher(chartrepo.FetcherOptions{
+		CacheDir:      o.ChartCacheDir,
+		MaxCacheBytes: o.ChartCacheBytes,
+		Logf:          func(format string, args ...any) { ctrl.Log.WithName("chart-cache").Info(fmt.Sprintf(format, args...)) },
+	})
 	indexes := repoctl.NewIndexes(fetcher, mgr.GetAPIReader())
 	repos := &repoctl.Reconciler{
 		Client:    mgr.GetClient(),
@@ -96,12 +110,24 @@ func setupControllers(ctx context.Context, mgr manager.Manager, cfg *rest.Config
 	if err := repos.SetupWithManager(mgr, opts); err != nil {
 		return fmt.Errorf("setting up the ChartRepo controller: %w", err)
 	}
+	releases := release.NewFactory()
+	clusters := cluster.NewRegistry(mgr.GetAPIReader(), o.Namespace, releases.Forget)
+	probes := &clusterctl.Reconciler{
+		Client:        mgr.GetClient(),
+		Recorder:      mgr.GetEventRecorder("captain"),
+		Registry:      clusters,
+		ProbeInterval: o.ClusterProbeInterval,
+	}
+	if err := probes.SetupWithManager(mgr, o.Namespace, opts); err != nil {
+		return fmt.Errorf("setting up the Cluster controller: %w", err)
+	}
 	requests := &helmrequest.Reconciler{
 		DigestKey: key,
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),
 		Recorder:  mgr.GetEventRecorder("captain"),
-		Releases:  release.NewFactory(),
+		Releases:  releases,
+		Clusters:  clusters,
 		Charts: &helmrequest.Resolver{
 			Sources: &helmrequest.SourceResolver{Fetcher: fetcher, Reader: mgr.GetAPIReader()},
 			Repos:   &helmrequest.RepoResolver{Client: mgr.GetClient(), Indexes: indexes, ControllerNamespace: o.Namespace},

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"helm.sh/helm/v3/pkg/chart"
 	helmregistry "helm.sh/helm/v3/pkg/registry"
 	"oras.land/oras-go/v2/content"
 	"oras.land/oras-go/v2/registry"
@@ -22,7 +23,8 @@ const ociScheme = helmregistry.OCIScheme + "://"
 // oci://registry.example/charts/app, and pulls that version with Helm's
 // registry client. It speaks plain HTTP only if creds.PlainHTTP says so.
 // Chart.Digest is the digest of the chart layer; a version whose layer is
-// cached costs a tag listing and a manifest fetch, not a download.
+// cached, in memory or on disk, costs a tag listing and a manifest fetch,
+// not a download, and concurrent fetches of one layer share its download.
 func (f *Fetcher) FetchOCI(ctx context.Context, repo, constraint string, creds Credentials) (*Chart, error) {
 	ref, err := parseOCIRepo(repo)
 	if err != nil {
@@ -49,17 +51,49 @@ func (f *Fetcher) FetchOCI(ctx context.Context, repo, constraint string, creds C
 	if layer.Size > f.maxSize {
 		return nil, tooLarge(source, f.maxSize)
 	}
-	if ch, ok := f.charts.get(layer.Digest.String()); ok {
-		return newChart(ch, layer.Digest.String(), source), nil
+	digest := layer.Digest.String()
+	if ch, ok := f.cachedChart(digest); ok {
+		return newChart(ch, digest, source), nil
 	}
 	// Pulling the manifest the tag resolved to, rather than the tag, makes
 	// what is pulled what was checked even if the tag moves meanwhile.
 	ref.Reference = manifest.Digest.String()
+	fl := flight{key: digest, identity: identityOf(ref.String(), creds, digest), what: "pulling " + source}
+	ch, _, err := f.shared(ctx, fl, func(ctx context.Context) (*chart.Chart, string, error) {
+		if ch, ok := f.local(digest, source); ok {
+			return ch, digest, nil
+		}
+		ch, err := f.pullChart(ctx, ref, creds, digest, source)
+		return ch, digest, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return newChart(ch, digest, source), nil
+}
+
+// pullChart pulls the chart layer of the manifest ref names, whose digest
+// the manifest gives, and loads it. It runs as a shared fetch, under a
+// context of its own: a client made for the caller's would end when the
+// caller gives up.
+func (f *Fetcher) pullChart(ctx context.Context, ref registry.Reference, creds Credentials, digest, source string) (*chart.Chart, error) {
+	ctx, cancel := context.WithTimeout(ctx, f.timeout)
+	defer cancel()
+	client, err := ociClient(ctx, ref.Registry, creds)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	defer client.Client.CloseIdleConnections()
 	data, err := pull(client, ref, creds.PlainHTTP)
 	if err != nil {
 		return nil, fmt.Errorf("pulling %s: %w", source, err)
 	}
-	return f.load(data, layer.Digest.String(), source)
+	// The registry client checks the layer against its digest; a sha256 one
+	// is checked here as well, since the bytes are kept under it on disk.
+	if got := digestOf(data); strings.HasPrefix(digest, sha256Prefix) && got != digest {
+		return nil, fmt.Errorf("pulling %s: digest mismatch: the manifest lists %s, the layer is %s", source, digest, got)
+	}
+	return f.store(data, digest, source)
 }
 
 // parseOCIRepo parses oci://host[:port]/path/chart, which must not name a

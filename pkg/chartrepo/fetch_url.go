@@ -28,24 +28,46 @@ const (
 
 // FetchURL downloads the .tgz chart archive at rawURL. It remembers each
 // URL's ETag and Last-Modified and, when the server answers 304 Not Modified,
-// returns the cached chart without downloading it again. Errors name the URL
-// without user info: unreachable, timed out, an HTTP status other than 200,
-// too large, or not a chart archive.
+// returns the cached chart without downloading it again. Concurrent fetches
+// of one URL with the same credentials share one request. Errors name the
+// URL without user info: unreachable, timed out, an HTTP status other than
+// 200, too large, or not a chart archive.
 func (f *Fetcher) FetchURL(ctx context.Context, rawURL string, creds Credentials) (*Chart, error) {
 	return f.fetchArchive(ctx, rawURL, creds, "")
 }
 
 // fetchArchive is FetchURL for an archive whose digest must be want, if set.
-// A caller with want has looked for it in the cache already, so then the
-// request is not conditional: a 304 would stand for another archive.
+// With want, concurrent fetches share one download by digest, and the chart
+// is looked for in memory and on disk first.
 func (f *Fetcher) fetchArchive(ctx context.Context, rawURL string, creds Credentials, want string) (*Chart, error) {
 	source, err := sourceOf(rawURL)
 	if err != nil {
 		return nil, err
 	}
+	fl := flight{identity: identityOf(rawURL, creds, want), what: "fetching chart archive at " + source}
+	fl.key = fl.identity
+	if want != "" {
+		fl.key = want
+	}
+	ch, digest, err := f.shared(ctx, fl, func(ctx context.Context) (*chart.Chart, string, error) {
+		if ch, ok := f.local(want, source); ok {
+			return ch, want, nil
+		}
+		return f.download(ctx, rawURL, source, creds, want)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return newChart(ch, digest, source), nil
+}
+
+// download GETs the archive at rawURL and returns its chart and digest. A
+// caller with want has looked for it in the cache already, so then the
+// request is not conditional: a 304 would stand for another archive.
+func (f *Fetcher) download(ctx context.Context, rawURL, source string, creds Credentials, want string) (*chart.Chart, string, error) {
 	client, err := creds.HTTPClient(f.timeout)
 	if err != nil {
-		return nil, fmt.Errorf("chart archive at %s: %w", source, err)
+		return nil, "", fmt.Errorf("chart archive at %s: %w", source, err)
 	}
 	defer client.CloseIdleConnections()
 
@@ -56,38 +78,38 @@ func (f *Fetcher) fetchArchive(ctx context.Context, rawURL string, creds Credent
 	}
 	req, err := newGet(ctx, rawURL, v)
 	if err != nil {
-		return nil, fmt.Errorf("chart archive at %s: %w", source, err)
+		return nil, "", fmt.Errorf("chart archive at %s: %w", source, err)
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, f.netError(ctx, fmt.Sprintf("chart archive at %s is unreachable", source), err)
+		return nil, "", f.netError(ctx, fmt.Sprintf("chart archive at %s is unreachable", source), err)
 	}
 	defer resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusNotModified && cached != nil:
-		return newChart(cached, v.digest, source), nil
+		return cached, v.digest, nil
 	case resp.StatusCode != http.StatusOK:
-		return nil, statusError(archiveWhat, source, resp.StatusCode)
+		return nil, "", statusError(archiveWhat, source, resp.StatusCode)
 	}
 
 	data, err := f.readBody(ctx, resp, archiveWhat, source, f.maxSize)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	digest := digestOf(data)
 	if want != "" && digest != want {
-		return nil, fmt.Errorf("chart archive at %s: digest mismatch: the index lists %s, the archive is %s", source, want, digest)
+		return nil, "", fmt.Errorf("chart archive at %s: digest mismatch: the index lists %s, the archive is %s", source, want, digest)
 	}
-	ch, err := f.load(data, digest, source)
+	ch, err := f.store(data, digest, source)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	f.validators.put(rawURL, validator{
 		etag:         resp.Header.Get("ETag"),
 		lastModified: resp.Header.Get("Last-Modified"),
-		digest:       ch.Digest,
+		digest:       digest,
 	})
-	return ch, nil
+	return ch, digest, nil
 }
 
 // digestOf is the "sha256:<hex>" digest of data.
@@ -104,7 +126,7 @@ func (f *Fetcher) conditional(rawURL string) (validator, *chart.Chart) {
 	if !ok {
 		return validator{}, nil
 	}
-	ch, ok := f.charts.get(v.digest)
+	ch, ok := f.cachedChart(v.digest)
 	if !ok {
 		return validator{}, nil
 	}

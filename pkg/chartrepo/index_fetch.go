@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-
-	"helm.sh/helm/v3/pkg/chart"
 )
 
 // FetchIndex downloads the index.yaml of the HTTP(S) chart repository at
@@ -93,9 +91,9 @@ func (f *Fetcher) indexConditional(rawURL string) (validator, *Index) {
 
 // FetchChartVersion downloads a chart version listed in the index of the
 // repository at repoURL, from its first URL, resolved against repoURL when
-// relative. If the index gives the archive's digest, a chart cached under it
-// is returned without any request, and an archive with another digest is
-// refused.
+// relative. If the index gives the archive's digest, a chart cached under it,
+// in memory or on disk, is returned without any request, concurrent fetches
+// of it share one download, and an archive with another digest is refused.
 //
 // The credentials go only to the repository's own scheme and host, as
 // Helm's do unless told otherwise: an index may send downloads to any host
@@ -127,14 +125,6 @@ func (f *Fetcher) FetchChartVersion(ctx context.Context, repoURL string, v *Char
 		creds = Credentials{CACert: creds.CACert, InsecureSkipTLSVerify: creds.InsecureSkipTLSVerify}
 	}
 	return f.fetchArchive(ctx, chartURL.String(), creds, want)
-}
-
-// cachedChart is the chart cached under digest, if digest is known.
-func (f *Fetcher) cachedChart(digest string) (*chart.Chart, bool) {
-	if digest == "" {
-		return nil, false
-	}
-	return f.charts.get(digest)
 }
 
 // resolveRef resolves ref against a repository's URL as Helm's

@@ -3,7 +3,6 @@ package diff
 import (
 	"sort"
 	"strconv"
-	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -269,9 +268,4 @@ func number(v any) (float64, bool) {
 		return n, true
 	}
 	return 0, false
-}
-
-// isUnder tells whether pointer p is at or below prefix.
-func isUnder(p, prefix string) bool {
-	return p == prefix || strings.HasPrefix(p, prefix+"/")
 }

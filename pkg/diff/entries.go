@@ -16,6 +16,9 @@ type entry struct {
 	// it (with its ownership metadata); either may be nil.
 	applied, desired *unstructured.Unstructured
 	err              error
+	// live is the object in the cluster, once read is set.
+	live *unstructured.Unstructured
+	read bool
 }
 
 // entries pairs up the objects of the last-applied manifest, of the desired

@@ -38,18 +38,21 @@ func (rules ignoreRules) paths(ref ObjectRef) []string {
 
 func matches(want, got string) bool { return want == "" || want == got }
 
+var (
+	unescaper = strings.NewReplacer("~1", "/", "~0", "~")
+	escaper   = strings.NewReplacer("~", "~0", "/", "~1")
+)
+
 // splitPointer returns the unescaped tokens of an RFC 6901 JSON pointer.
 func splitPointer(p string) []string {
 	tokens := strings.Split(strings.TrimPrefix(p, "/"), "/")
 	for i, t := range tokens {
-		tokens[i] = strings.NewReplacer("~1", "/", "~0", "~").Replace(t)
+		tokens[i] = unescaper.Replace(t)
 	}
 	return tokens
 }
 
-func escapeToken(t string) string {
-	return strings.NewReplacer("~", "~0", "/", "~1").Replace(t)
-}
+func escapeToken(t string) string { return escaper.Replace(t) }
 
 // unsetPointer removes what p points at from obj, so that it is never
 // compared. A list element becomes nil rather than going, so that the other

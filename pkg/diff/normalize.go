@@ -2,7 +2,6 @@ package diff
 
 import (
 	"encoding/base64"
-	"reflect"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -33,10 +32,6 @@ func dropServerMetadata(obj map[string]any) {
 	for _, f := range serverMetadata {
 		delete(md, f)
 	}
-}
-
-func equalObjects(a, b map[string]any) bool {
-	return reflect.DeepEqual(a, b)
 }
 
 // managedFields is the last-applied object reduced to what the chart

@@ -2,6 +2,7 @@ package diff
 
 import (
 	"context"
+	"reflect"
 	"sort"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -32,12 +33,13 @@ func (d *Differ) run(ctx context.Context, in *Input, plan bool) (*Report, error)
 	if err != nil {
 		return nil, err
 	}
+	d.listLive(ctx, entries)
 	rd := newRedactor(in.RedactionKey, in.SecretValues)
 	objs := make([]*ObjectDiff, len(entries))
 	parallel(len(entries), func(i int) {
 		objs[i] = d.object(ctx, entries[i], in, plan, ignore, rd)
 	})
-	report := &Report{Objects: []ObjectDiff{}}
+	report := &Report{Objects: []ObjectDiff{}, releaseName: in.ReleaseName, namespace: in.Namespace, rd: rd}
 	for _, o := range objs {
 		if o != nil {
 			report.Objects = append(report.Objects, *o)
@@ -50,26 +52,28 @@ func (d *Differ) run(ctx context.Context, in *Input, plan bool) (*Report, error)
 }
 
 // object diffs one entry; nil when it is none of the release's business (an
-// inventoried object that is gone or that another release owns).
+// inventoried object that is gone or that another release owns). Drift is
+// reported even when the prediction failed.
 func (d *Differ) object(ctx context.Context, e *entry, in *Input, plan bool, ignore ignoreRules, rd *redactor) *ObjectDiff {
-	od := &ObjectDiff{Ref: e.ref, mapping: e.mapping, applied: e.applied}
+	od := &ObjectDiff{Ref: e.ref, mapping: e.mapping, applied: e.applied, live: e.live}
 	err := e.err
-	if err == nil {
+	if err == nil && !e.read {
 		od.live, err = d.get(ctx, e.mapping, e.ref)
-	}
-	if err == nil && plan {
-		var relevant bool
-		relevant, err = d.plan(ctx, od, e, in)
-		if !relevant {
-			return nil
-		}
 	}
 	if err != nil {
 		od.Error = rd.text(err.Error())
 		return od
 	}
 	if plan {
-		od.Diff = rd.unified(od)
+		relevant, err := d.plan(ctx, od, e, in)
+		switch {
+		case !relevant:
+			return nil
+		case err != nil:
+			od.Error = rd.text(err.Error())
+		default:
+			od.Diff = rd.unified(od)
+		}
 	}
 	if e.applied != nil {
 		od.Drift = driftOf(e.applied, od.live, e.mapping, ignore.paths(e.ref), rd)
@@ -103,7 +107,7 @@ func (d *Differ) plan(ctx context.Context, od *ObjectDiff, e *entry, in *Input) 
 		// Captain prunes inventoried objects only while they name the release.
 		return false, nil
 	case kept(od.live):
-		od.Action = ActionUnchanged
+		od.Action, od.predicted = ActionUnchanged, od.live
 	default:
 		od.Action = ActionDelete
 	}
@@ -116,7 +120,7 @@ func change(live, predicted *unstructured.Unstructured) Action {
 	if live == nil {
 		return ActionCreate
 	}
-	if equalObjects(forDisplay(live), forDisplay(predicted)) {
+	if reflect.DeepEqual(forDisplay(live), forDisplay(predicted)) {
 		return ActionUnchanged
 	}
 	return ActionUpdate

@@ -11,7 +11,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -81,8 +80,20 @@ func helmPatch(original, desired, live *unstructured.Unstructured) ([]byte, type
 
 // predict asks the API server, in a dry run, what the upgrade will make of
 // the desired object: a create, a replace (upgrade.force) or Helm's patch.
-// Defaulting, admission and validation are the server's own.
+// Defaulting, admission and validation are the server's own; only values
+// the server allocates are left open (Allocated).
 func (d *Differ) predict(ctx context.Context, e *entry, live *unstructured.Unstructured, force bool) (*unstructured.Unstructured, error) {
+	predicted, err := d.dryRun(ctx, e, live, force)
+	if err != nil || predicted == live {
+		return predicted, err
+	}
+	markAllocated(predicted, e.desired, live)
+	return predicted, nil
+}
+
+// dryRun sends Helm's request in a dry run; it returns live itself when Helm
+// would send nothing.
+func (d *Differ) dryRun(ctx context.Context, e *entry, live *unstructured.Unstructured, force bool) (*unstructured.Unstructured, error) {
 	res := d.resource(e.mapping, e.ref.Namespace)
 	dryRun := []string{metav1.DryRunAll}
 	switch {
@@ -102,13 +113,7 @@ func (d *Differ) predict(ctx context.Context, e *entry, live *unstructured.Unstr
 		return nil, fmt.Errorf("computing Helm's patch: %w", err)
 	}
 	if string(patch) == "{}" {
-		// Helm sends nothing.
 		return live, nil
 	}
 	return res.Patch(ctx, e.ref.Name, patchType, patch, metav1.PatchOptions{DryRun: dryRun})
-}
-
-// isNative tells whether Helm (and the drift walker) know the kind's Go type.
-func isNative(gvk schema.GroupVersionKind) bool {
-	return nativeScheme.Recognizes(gvk)
 }

@@ -52,6 +52,10 @@ const (
 // redacted, so it can be printed, logged or stored as it is.
 type Report struct {
 	Objects []ObjectDiff `json:"objects"`
+
+	// The release, for Correct.
+	releaseName, namespace string
+	rd                     *redactor
 }
 
 // ObjectDiff is one object of the release.

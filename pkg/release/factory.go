@@ -46,8 +46,23 @@ func NewFactory() *Factory {
 	return &Factory{clients: map[clientKey]*clusterClients{}}
 }
 
+// clientKey identifies clients by the config they were built from (a new
+// config for a cluster means new credentials) and the identity they act as.
 type clientKey struct {
-	cluster, host, impersonate string
+	config      *rest.Config
+	impersonate string
+}
+
+// Forget drops the clients built from config, which went out of use (a
+// Cluster was deleted or its kubeconfig replaced).
+func (f *Factory) Forget(config *rest.Config) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for k := range f.clients {
+		if k.config == config {
+			delete(f.clients, k)
+		}
+	}
 }
 
 // configuration returns an action.Configuration for one release namespace.
@@ -79,7 +94,7 @@ func (f *Factory) clusterClients(t Target, namespace string) (*clusterClients, e
 	if t.ServiceAccount != "" {
 		impersonate = "system:serviceaccount:" + namespace + ":" + t.ServiceAccount
 	}
-	key := clientKey{cluster: t.Cluster, host: t.Config.Host, impersonate: impersonate}
+	key := clientKey{config: t.Config, impersonate: impersonate}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if cc, ok := f.clients[key]; ok {

@@ -374,7 +374,7 @@ func badInputs() []badInput {
 				editSpec(setDependencies("db"))(g, e)
 			},
 			condition: v1.DependenciesReadyCondition, reason: "DependencyNotReady",
-			message: "spec.dependencies: waiting for HelmRequest db (not Ready)",
+			message: "spec.dependencies: waiting for HelmRequest db (not Ready in cluster local)",
 			fix: func(g Gomega, e *badEnv) {
 				db := &v1.HelmRequest{ObjectMeta: metav1.ObjectMeta{Name: "db", Namespace: e.ns}}
 				editRequest(g, db, func(db *v1.HelmRequest) { setChartURL("/plain-0.1.0.tgz")(e, db) })

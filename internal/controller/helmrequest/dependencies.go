@@ -13,8 +13,9 @@ import (
 )
 
 // checkDependencies requires every HelmRequest in spec.dependencies (same
-// namespace) to be Ready. A change to a dependency requeues its dependents
-// (see the dependencies index), so waiting costs nothing.
+// namespace) to exist and form no cycle; whether each is deployed is checked
+// per target cluster (dependenciesIn). A change to a dependency requeues its
+// dependents (see the dependencies index), so waiting costs nothing.
 func (r *Reconciler) checkDependencies(ctx context.Context, s *scope) error {
 	deps := s.hr.Spec.Dependencies
 	if len(deps) == 0 {
@@ -27,25 +28,20 @@ func (r *Reconciler) checkDependencies(ctx context.Context, s *scope) error {
 		return stalled(v1.DependenciesReadyCondition, "DependencyCycle",
 			fmt.Errorf("spec.dependencies forms a cycle: %s", cycle))
 	}
-	var waiting []string
+	var missing []string
 	for _, name := range deps {
-		dep := &v1.HelmRequest{}
-		err := r.Client.Get(ctx, ctrl.ObjectKey{Namespace: s.hr.Namespace, Name: name}, dep)
+		err := r.Client.Get(ctx, ctrl.ObjectKey{Namespace: s.hr.Namespace, Name: name}, &v1.HelmRequest{})
 		if ctrl.IgnoreNotFound(err) != nil {
 			return retrying(v1.DependenciesReadyCondition, "DependencyError", err)
 		}
-		switch {
-		case err != nil:
-			waiting = append(waiting, name+" (not found)")
-		case !isReady(dep):
-			waiting = append(waiting, name+" (not Ready)")
+		if err != nil {
+			missing = append(missing, name+" (not found)")
 		}
 	}
-	if len(waiting) > 0 {
+	if len(missing) > 0 {
 		return retrying(v1.DependenciesReadyCondition, "DependencyNotReady",
-			fmt.Errorf("spec.dependencies: waiting for HelmRequest %s", strings.Join(waiting, ", ")))
+			fmt.Errorf("spec.dependencies: waiting for HelmRequest %s", strings.Join(missing, ", ")))
 	}
-	s.setCondition(v1.DependenciesReadyCondition, metav1.ConditionTrue, "Succeeded", "all dependencies are Ready")
 	return nil
 }
 

@@ -15,19 +15,19 @@ import (
 // the key, a digest seen in status cannot be recomputed from guessed values.
 func TestDesiredDigest(t *testing.T) {
 	g := NewWithT(t)
-	scopeWith := func(password string) *scope {
+	hr := &v1.HelmRequest{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "apps"}}
+	ch := &chartrepo.Chart{Digest: "sha256:abc"}
+	digest := func(password string, key []byte) string {
 		layer, err := values.NewLayer(values.Origin{Kind: values.KindValues}, map[string]any{"password": password})
 		g.Expect(err).NotTo(HaveOccurred())
 		result, err := values.Merge(layer)
 		g.Expect(err).NotTo(HaveOccurred())
-		s := newScope(&v1.HelmRequest{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "apps"}})
-		s.chart, s.values = &chartrepo.Chart{Digest: "sha256:abc"}, result
-		return s
+		return desiredDigest(hr, ch, result, key)
 	}
 	keyA, keyB := []byte("key-a-32-bytes-long-000000000000"), []byte("key-b-32-bytes-long-000000000000")
 
-	g.Expect(desiredDigest(scopeWith("hunter2"), keyA)).To(Equal(desiredDigest(scopeWith("hunter2"), keyA)))
-	g.Expect(desiredDigest(scopeWith("hunter2"), keyA)).NotTo(Equal(desiredDigest(scopeWith("hunter3"), keyA)))
-	g.Expect(desiredDigest(scopeWith("hunter2"), keyA)).NotTo(Equal(desiredDigest(scopeWith("hunter2"), keyB)))
-	g.Expect(desiredDigest(scopeWith("hunter2"), keyA)).To(HavePrefix("hmac-sha256:"))
+	g.Expect(digest("hunter2", keyA)).To(Equal(digest("hunter2", keyA)))
+	g.Expect(digest("hunter2", keyA)).NotTo(Equal(digest("hunter3", keyA)))
+	g.Expect(digest("hunter2", keyA)).NotTo(Equal(digest("hunter2", keyB)))
+	g.Expect(digest("hunter2", keyA)).To(HavePrefix("hmac-sha256:"))
 }

@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1 "captain.io/captain/api/v1alpha1"
+	"captain.io/captain/internal/cluster"
 	"captain.io/captain/pkg/release"
 )
 
@@ -43,6 +44,10 @@ type Reconciler struct {
 	// DigestKey keys the desired-state digest (an HMAC), so the digests in
 	// status and on release records reveal nothing about secret values.
 	DigestKey []byte
+	// Clusters connects to registered member clusters.
+	Clusters *cluster.Registry
+	// limits bounds the releases applied at once per cluster.
+	limits clusterLimits
 	// RequeueInterval re-checks synced releases (new chart versions, drift).
 	RequeueInterval time.Duration
 }
@@ -84,13 +89,24 @@ func (r *Reconciler) reconcilePhases(ctx context.Context, s *scope) (reconcile.R
 	for _, phase := range []func(context.Context, *scope) error{
 		r.checkDependencies,
 		r.resolveChart,
-		r.composeValues,
-		r.applyRelease,
+		r.composeBase,
+		r.resolveTargets,
 	} {
 		if err := phase(ctx, s); err != nil {
 			return s.failed(r, err)
 		}
 	}
+	r.releaseAll(ctx, s)
+	departErr := r.departTargets(ctx, s)
+	if err := errors.Join(s.targetsFailed(), departErr); err != nil {
+		if departErr != nil && s.targetsFailed() == nil {
+			err = departErr
+		}
+		result, ferr := s.failed(r, err)
+		s.settlePhase()
+		return result, ferr
+	}
+	s.settlePhase()
 	s.succeeded()
 	return reconcile.Result{RequeueAfter: r.RequeueInterval}, nil
 }
@@ -113,22 +129,30 @@ func (r *Reconciler) patchStatus(ctx context.Context, s *scope) error {
 	return nil
 }
 
-// finalize uninstalls the release, then lets the HelmRequest go.
+// finalize uninstalls the release from every cluster it was installed in,
+// then lets the HelmRequest go. A cluster that cannot be reached keeps the
+// finalizer (and is retried) unless its Cluster object was deleted.
 func (r *Reconciler) finalize(ctx context.Context, hr *v1.HelmRequest) error {
 	if !controllerutil.ContainsFinalizer(hr, Finalizer) {
 		return nil
 	}
-	keep := hr.Spec.Uninstall != nil && hr.Spec.Uninstall.KeepResources
-	req := r.releaseRequest(hr, nil)
-	req.Options.KeepResources = keep
-	if _, err := r.Releases.Uninstall(ctx, req); err != nil {
+	clusters := hr.Status.Clusters
+	if len(clusters) == 0 {
+		// Never recorded anywhere: the local cluster may still hold a
+		// release made before its status was written.
+		clusters = []v1.ClusterReleaseStatus{{Name: v1.LocalCluster}}
+	}
+	var errs []error
+	for _, cs := range clusters {
+		if err := r.uninstallFrom(ctx, hr, cs); err != nil {
+			errs = append(errs, fmt.Errorf("cluster %s: %w", cs.Name, err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
 		r.Recorder.Eventf(hr, nil, "Warning", "UninstallFailed", "Uninstall", "%s", err)
 		return err
 	}
-	if !keep {
-		r.Recorder.Eventf(hr, nil, "Normal", "Uninstalled", "Uninstall", "uninstalled release %s/%s", req.Namespace, req.Name)
-	}
-	log.FromContext(ctx).Info("released the HelmRequest", "keepResources", keep)
+	log.FromContext(ctx).Info("released the HelmRequest")
 	patch := ctrl.MergeFrom(hr.DeepCopy())
 	controllerutil.RemoveFinalizer(hr, Finalizer)
 	return ctrl.IgnoreNotFound(r.Client.Patch(ctx, hr, patch))

@@ -15,27 +15,30 @@ import (
 
 	v1 "captain.io/captain/api/v1alpha1"
 	"captain.io/captain/internal/values"
+	"captain.io/captain/pkg/chartrepo"
 	"captain.io/captain/pkg/release"
 )
 
-// applyRelease brings the local cluster's release to the desired state and
-// records what it found or did. When the release was already made from the
-// same desired-state digest, it neither renders nor writes.
-func (r *Reconciler) applyRelease(ctx context.Context, s *scope) error {
-	s.digest = desiredDigest(s, r.DigestKey)
-	cs := s.clusterStatus(v1.LocalCluster)
-	if cs.Digest != s.digest {
+// applyRelease brings the release in target t to the desired state and
+// records what it found or did in t's status entry (and nowhere else:
+// targets run in parallel). When the release was already made from the same
+// desired-state digest, it neither renders nor writes.
+func (r *Reconciler) applyRelease(ctx context.Context, s *scope, t *target) error {
+	t.digest = desiredDigest(s.hr, s.chart, t.values, r.DigestKey)
+	cs := t.status
+	if cs.Digest != t.digest {
 		// Only a change is worth validating; a no-op skips even this.
-		if err := chartutil.ValidateAgainstSchema(s.chart.Chart, s.values.Effective()); err != nil {
-			return stalled(v1.ReleasedCondition, "ValuesInvalid", schemaError(s.values, err))
+		if err := chartutil.ValidateAgainstSchema(s.chart.Chart, t.values.Effective()); err != nil {
+			return stalled(v1.ReleasedCondition, "ValuesInvalid", schemaError(t.values, err))
 		}
 	}
-	if cs.FailedDigest == s.digest && s.hr.Status.ObservedGeneration == s.hr.Generation {
+	if cs.FailedDigest == t.digest && s.hr.Status.ObservedGeneration == s.hr.Generation {
 		// This state was tried and rolled back; trying it again would only
 		// fail again and add two more revisions.
 		return stalled(v1.ReleasedCondition, "UpgradeRolledBack", errors.New(cs.Message))
 	}
-	req := r.releaseRequest(s.hr, s)
+	req := r.releaseRequest(s.hr, t)
+	req.Chart, req.Values, req.Digest = s.chart.Chart, t.values.UserValues(), t.digest
 	applied, err := r.Releases.Apply(ctx, req)
 	recordOutcome(cs, applied, err)
 	if err == nil && len(applied.Actions) == 0 && cs.Inventory == nil {
@@ -47,17 +50,13 @@ func (r *Reconciler) applyRelease(ctx context.Context, s *scope) error {
 		cs.Inventory = inventoryStrings(refs)
 	}
 	if err != nil {
-		cs.Phase, cs.Message = v1.PhaseFailed, err.Error()
-		return applyFailed(s, cs, applied, err)
+		return applyFailed(s.hr, t, applied, err)
 	}
 	if len(applied.Actions) > 0 {
 		r.Recorder.Eventf(s.hr, nil, "Normal", string(applied.Actions[len(applied.Actions)-1])+"Succeeded", "Release",
-			"release %s/%s at revision %d with chart %s %s", req.Namespace, req.Name, cs.Revision, s.chart.Chart.Name(), s.chart.Version)
+			"release %s/%s in cluster %s at revision %d with chart %s %s", req.Namespace, req.Name, t.name, cs.Revision, s.chart.Chart.Name(), s.chart.Version)
 	}
-	cs.Phase, cs.Message, cs.Version, cs.Digest, cs.FailedDigest = v1.PhaseSynced, "", s.chart.Version, s.digest, ""
-	s.hr.Status.Version = s.chart.Version
-	s.setCondition(v1.ReleasedCondition, metav1.ConditionTrue, "Succeeded",
-		fmt.Sprintf("revision %d of release %s/%s is deployed", cs.Revision, req.Namespace, req.Name))
+	cs.Phase, cs.Message, cs.Version, cs.Digest, cs.FailedDigest = v1.PhaseSynced, "", s.chart.Version, t.digest, ""
 	return nil
 }
 
@@ -94,22 +93,23 @@ func schemaError(vals values.Result, err error) error {
 
 // applyFailed says why Apply failed and whether only the user can help
 // (stalled) or time can (retrying).
-func applyFailed(s *scope, cs *v1.ClusterReleaseStatus, applied *release.Applied, err error) error {
+func applyFailed(hr *v1.HelmRequest, t *target, applied *release.Applied, err error) error {
 	var notOwned *release.NotOwnedError
 	var renderErr *release.RenderError
-	switch ns := s.hr.ReleaseNamespace(); {
+	cs := t.status
+	switch ns := hr.ReleaseNamespace(); {
 	case errors.As(err, &notOwned):
 		return stalled(v1.ReleasedCondition, "ReleaseNotOwned", err)
 	case errors.As(err, &renderErr):
 		return stalled(v1.ReleasedCondition, "RenderFailed", err)
-	case !s.hr.Spec.CreateNamespace && namespaceMissing(err, ns):
+	case !hr.Spec.CreateNamespace && namespaceMissing(err, ns):
 		// Helm could store nothing there: there is no revision to report.
 		cs.Revision, cs.LastAppliedTime, cs.Inventory = 0, nil, nil
 		// Namespaces are not watched: a retry notices one being made.
 		return retrying(v1.ReleasedCondition, "NamespaceMissing",
 			fmt.Errorf("spec.namespace: Namespace %s not found; create it or set spec.createNamespace", ns))
 	case applied.Outcome != nil && applied.Outcome.RolledBack:
-		cs.FailedDigest = s.digest
+		cs.FailedDigest = t.digest
 		return stalled(v1.ReleasedCondition, "UpgradeRolledBack", err)
 	}
 	return retrying(v1.ReleasedCondition, failureReason(applied), err)
@@ -134,23 +134,22 @@ func failureReason(applied *release.Applied) string {
 	return string(applied.Actions[len(applied.Actions)-1]) + "Failed"
 }
 
-// releaseRequest describes the release; s is nil when only identity counts
-// (uninstall).
-func (r *Reconciler) releaseRequest(hr *v1.HelmRequest, s *scope) *release.Request {
+// releaseRequest describes the release's identity in target t; applying
+// adds the chart, values and digest.
+func (r *Reconciler) releaseRequest(hr *v1.HelmRequest, t *target) *release.Request {
+	cluster := t.name
+	if cluster == v1.LocalCluster {
+		cluster = ""
+	}
 	req := &release.Request{
-		Target:    release.Target{Config: r.LocalConfig, ServiceAccount: hr.Spec.ServiceAccountName},
+		Target:    release.Target{Cluster: cluster, Config: t.config, ServiceAccount: hr.Spec.ServiceAccountName},
 		Name:      hr.ReleaseName(),
 		Namespace: hr.ReleaseNamespace(),
 		Owner:     release.Owner{Namespace: hr.Namespace, Name: hr.Name},
 		Options:   releaseOptions(hr),
 	}
-	for _, c := range hr.Status.Clusters {
-		if c.Name == v1.LocalCluster {
-			req.Inventory = parseInventory(c.Inventory)
-		}
-	}
-	if s != nil {
-		req.Chart, req.Values, req.Digest = s.chart.Chart, s.values.UserValues(), s.digest
+	if t.status != nil {
+		req.Inventory = parseInventory(t.status.Inventory)
 	}
 	return req
 }
@@ -181,13 +180,13 @@ func releaseOptions(hr *v1.HelmRequest) release.Options {
 // desiredDigest identifies everything that shapes the release: the chart,
 // the values and the options that change what gets applied. It is keyed
 // because it covers values that came from Secrets.
-func desiredDigest(s *scope, key []byte) string {
-	o := releaseOptions(s.hr)
+func desiredDigest(hr *v1.HelmRequest, ch *chartrepo.Chart, vals values.Result, key []byte) string {
+	o := releaseOptions(hr)
 	b, _ := json.Marshal(struct {
 		Chart, Values, Name, Namespace string
 		CRDs                           release.CRDPolicy
 		Wait, Force                    bool
-	}{s.chart.Digest, s.values.Digest(), s.hr.ReleaseName(), s.hr.ReleaseNamespace(), o.CRDs, o.Wait, o.Force})
+	}{ch.Digest, vals.Digest(), hr.ReleaseName(), hr.ReleaseNamespace(), o.CRDs, o.Wait, o.Force})
 	mac := hmac.New(sha256.New, key)
 	mac.Write(b)
 	return "hmac-sha256:" + hex.EncodeToString(mac.Sum(nil))

@@ -1,7 +1,10 @@
 package helmrequest
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -19,9 +22,10 @@ type scope struct {
 	hr       *v1.HelmRequest
 	original *v1.HelmRequest
 
-	chart  *chartrepo.Chart
-	values values.Result
-	digest string
+	chart *chartrepo.Chart
+	// base are the values layers every target shares.
+	base    []values.Layer
+	targets []*target
 }
 
 func newScope(hr *v1.HelmRequest) *scope {
@@ -85,18 +89,42 @@ func (s *scope) failed(r *Reconciler, err error) (reconcile.Result, error) {
 	return reconcile.Result{}, err
 }
 
-// succeeded summarises a reconcile in which every phase passed.
+// succeeded summarises a reconcile in which every phase and target passed.
 func (s *scope) succeeded() {
+	if len(s.hr.Spec.Dependencies) > 0 {
+		s.setCondition(v1.DependenciesReadyCondition, metav1.ConditionTrue, "Succeeded", "all dependencies are deployed in every target cluster")
+	}
+	s.setCondition(v1.ReleasedCondition, metav1.ConditionTrue, "Succeeded", releasedMessage(s))
 	s.setCondition(v1.ReadyCondition, metav1.ConditionTrue, "Succeeded", readyMessage(s.hr))
 	s.removeCondition(v1.ReconcilingCondition)
 	s.removeCondition(v1.StalledCondition)
 	s.hr.Status.Phase = v1.PhaseSynced
 	s.hr.Status.ObservedGeneration = s.hr.Generation
-	s.hr.Status.LastSpecHash = s.digest
+	s.hr.Status.LastSpecHash = s.specHash()
+}
+
+func releasedMessage(s *scope) string {
+	name := s.hr.ReleaseNamespace() + "/" + s.hr.ReleaseName()
+	if len(s.targets) == 1 {
+		return fmt.Sprintf("revision %d of release %s is deployed", s.targets[0].status.Revision, name)
+	}
+	return fmt.Sprintf("release %s is deployed in %d clusters", name, len(s.targets))
 }
 
 func readyMessage(hr *v1.HelmRequest) string {
 	return "release " + hr.ReleaseNamespace() + "/" + hr.ReleaseName() + " is deployed with chart version " + hr.Status.Version
+}
+
+// specHash sums up the targets' desired-state digests.
+func (s *scope) specHash() string {
+	if len(s.targets) == 1 {
+		return s.targets[0].digest
+	}
+	h := sha256.New()
+	for _, t := range s.targets {
+		fmt.Fprintf(h, "%s=%s\n", t.name, t.digest)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
 // clusterStatus returns the status entry of a cluster, adding it if missing.

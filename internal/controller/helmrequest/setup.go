@@ -29,6 +29,9 @@ const (
 	dependencyIndex = "captain.io/dependency"
 	// chartRepoIndex holds the ChartRepo name of spec.chart.
 	chartRepoIndex = "captain.io/chart-repo"
+	// clusterIndex holds the clusters a HelmRequest targets (clustersOf).
+	clusterIndex = "captain.io/cluster"
+	anyCluster   = "*"
 )
 
 // SetupWithManager registers the reconciler and its watches.
@@ -45,6 +48,9 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 	if err := indexer.IndexField(ctx, &v1.HelmRequest{}, chartRepoIndex, chartRepoOf); err != nil {
 		return err
 	}
+	if err := indexer.IndexField(ctx, &v1.HelmRequest{}, clusterIndex, clustersOf); err != nil {
+		return err
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("helmrequest").
 		WithOptions(opts).
@@ -53,6 +59,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 		// Metadata only: Helm's release Secrets are large, and values are read
 		// directly when needed.
 		Watches(&v1.ChartRepo{}, handler.EnqueueRequestsFromMapFunc(r.chartRepoUsers), builder.WithPredicates(indexChanged())).
+		Watches(&v1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.clusterUsers)).
 		WatchesMetadata(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.referrers("ConfigMap"))).
 		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.referrers("Secret"))).
 		Complete(r)
@@ -150,7 +157,38 @@ func readinessChanged() predicate.Predicate {
 	return predicate.Funcs{
 		CreateFunc: func(event.CreateEvent) bool { return false },
 		UpdateFunc: func(e event.UpdateEvent) bool {
-			return isReady(e.ObjectOld.(*v1.HelmRequest)) != isReady(e.ObjectNew.(*v1.HelmRequest))
+			o, n := e.ObjectOld.(*v1.HelmRequest), e.ObjectNew.(*v1.HelmRequest)
+			return isReady(o) != isReady(n) || !equality.Semantic.DeepEqual(clusterPhases(o), clusterPhases(n))
 		},
 	}
+}
+
+// clusterPhases are a HelmRequest's phases per cluster: dependents wait for
+// their dependencies cluster by cluster.
+func clusterPhases(hr *v1.HelmRequest) map[string]v1.HelmRequestPhase {
+	out := map[string]v1.HelmRequestPhase{}
+	for _, c := range hr.Status.Clusters {
+		out[c.Name] = c.Phase
+	}
+	return out
+}
+
+// clusterUsers maps a Cluster to the HelmRequests that may target it: those
+// naming it, and every one that selects clusters by label or takes them all.
+func (r *Reconciler) clusterUsers(ctx context.Context, o client.Object) []reconcile.Request {
+	named := r.requestsFor(ctx, "", client.MatchingFields{clusterIndex: o.GetName()})
+	return append(named, r.requestsFor(ctx, "", client.MatchingFields{clusterIndex: anyCluster})...)
+}
+
+// clustersOf is the Cluster a HelmRequest names, or anyCluster when it
+// selects clusters by label or takes them all.
+func clustersOf(o client.Object) []string {
+	spec := o.(*v1.HelmRequest).Spec
+	switch {
+	case spec.ClusterName != "":
+		return []string{spec.ClusterName}
+	case spec.InstallToAllClusters, spec.ClusterSelector != nil:
+		return []string{anyCluster}
+	}
+	return nil
 }

@@ -33,7 +33,9 @@ func run(m *testing.M) int {
 	}
 	defer cp.Stop()
 	controlPlane = cp
-	mgr, err := managertest.Start(cp.Config, manager.Options{Namespace: "default", RequeueInterval: time.Hour, Concurrency: 4})
+	mgr, err := managertest.Start(cp.Config, manager.Options{
+		Namespace: "default", RequeueInterval: time.Hour, Concurrency: 4, ClusterProbeInterval: time.Second,
+	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -16,52 +16,64 @@ import (
 	"captain.io/captain/internal/values"
 )
 
-// composeValues layers chart defaults < valuesFrom < values < matching
-// overlays. References are read from the HelmRequest's own namespace only.
-func (r *Reconciler) composeValues(ctx context.Context, s *scope) error {
+// composeBase reads the layers every target shares: chart defaults <
+// valuesFrom < values. References are read from the HelmRequest's own
+// namespace only.
+func (r *Reconciler) composeBase(ctx context.Context, s *scope) error {
 	defaults, err := values.NewLayer(values.Origin{Kind: values.KindChartDefaults}, s.chart.Chart.Values)
 	if err != nil {
 		return stalled(v1.ReleasedCondition, "ValuesInvalid", fmt.Errorf("chart defaults: %w", err))
 	}
-	layers := []values.Layer{defaults}
-	add := func(overlay string, refs []v1.ValuesReference, inline *apiextensionsv1.JSON) error {
-		for i, ref := range refs {
-			layer, ok, err := r.refLayer(ctx, s.hr.Namespace, overlay, i, ref)
-			if err != nil {
-				return err
-			}
-			if ok {
-				layers = append(layers, layer)
-			}
-		}
-		if inline == nil {
-			return nil
-		}
-		origin := values.Origin{Kind: values.KindValues, Overlay: overlay}
-		layer, err := values.ParseLayer(origin, inline.Raw)
-		if err != nil {
-			return stalled(v1.ReleasedCondition, "ValuesInvalid", layerError(valuesField(overlay), origin, err))
-		}
-		layers = append(layers, layer)
-		return nil
-	}
-	if err := add("", s.hr.Spec.ValuesFrom, s.hr.Spec.Values); err != nil {
+	layers, err := r.layers(ctx, s.hr.Namespace, "", s.hr.Spec.ValuesFrom, s.hr.Spec.Values)
+	if err != nil {
 		return err
 	}
+	s.base = append([]values.Layer{defaults}, layers...)
+	return nil
+}
+
+// composeFor layers the overlays matching t's labels on the base, in order.
+func (r *Reconciler) composeFor(ctx context.Context, s *scope, t *target) error {
+	all := append([]values.Layer(nil), s.base...)
 	for _, o := range s.hr.Spec.Overlays {
-		if !r.overlayMatches(o) {
+		if !overlayMatches(o, t.labels) {
 			continue
 		}
-		if err := add(o.Name, o.ValuesFrom, o.Values); err != nil {
+		layers, err := r.layers(ctx, s.hr.Namespace, o.Name, o.ValuesFrom, o.Values)
+		if err != nil {
 			return err
 		}
+		all = append(all, layers...)
 	}
-	result, err := values.Merge(layers...)
+	result, err := values.Merge(all...)
 	if err != nil {
 		return stalled(v1.ReleasedCondition, "ValuesInvalid", err)
 	}
-	s.values = result
+	t.values = result
 	return nil
+}
+
+// layers reads one level's valuesFrom entries and inline values.
+func (r *Reconciler) layers(ctx context.Context, ns, overlay string, refs []v1.ValuesReference, inline *apiextensionsv1.JSON) ([]values.Layer, error) {
+	var out []values.Layer
+	for i, ref := range refs {
+		layer, ok, err := r.refLayer(ctx, ns, overlay, i, ref)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, layer)
+		}
+	}
+	if inline == nil {
+		return out, nil
+	}
+	origin := values.Origin{Kind: values.KindValues, Overlay: overlay}
+	layer, err := values.ParseLayer(origin, inline.Raw)
+	if err != nil {
+		return nil, stalled(v1.ReleasedCondition, "ValuesInvalid", layerError(valuesField(overlay), origin, err))
+	}
+	return append(out, layer), nil
 }
 
 func valuesField(overlay string) string {
@@ -135,14 +147,14 @@ func layerError(where string, origin values.Origin, err error) error {
 	return fmt.Errorf("%s: %s", where, strings.TrimPrefix(err.Error(), origin.String()+": "))
 }
 
-// overlayMatches applies an overlay to the local cluster by its labels.
-func (r *Reconciler) overlayMatches(o v1.Overlay) bool {
-	if o.Environment != "" && r.LocalClusterLabels[v1.EnvironmentLabel] != o.Environment {
+// overlayMatches applies an overlay to a cluster by the cluster's labels.
+func overlayMatches(o v1.Overlay, clusterLabels map[string]string) bool {
+	if o.Environment != "" && clusterLabels[v1.EnvironmentLabel] != o.Environment {
 		return false
 	}
 	if o.ClusterSelector == nil {
 		return true
 	}
 	sel, err := metav1.LabelSelectorAsSelector(o.ClusterSelector)
-	return err == nil && sel.Matches(labels.Set(r.LocalClusterLabels))
+	return err == nil && sel.Matches(labels.Set(clusterLabels))
 }
