@@ -343,7 +343,7 @@ func badInputs() []badInput {
 				e.hr.Name, e.hr.Spec.ReleaseName = "intruder", owner.Name
 			},
 			condition: v1.ReleasedCondition, reason: "ReleaseNotOwned", stalled: true,
-			message:       "release <ns>/web belongs to HelmRequest <ns>/web",
+			message: "release <ns>/web belongs to HelmRequest <ns>/web",
 			// spec.releaseName cannot change: the owner going away frees the name.
 			fix: func(g Gomega, e *badEnv) {
 				owner := &v1.HelmRequest{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: e.ns}}

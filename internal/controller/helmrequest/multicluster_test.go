@@ -6,6 +6,7 @@ import (
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -135,6 +136,37 @@ func TestInstallToAllClusters(t *testing.T) {
 		g.Expect(clusterEntry(got, "prod").Revision).To(Equal(2))
 	}, timeout, interval).Should(Succeed())
 	g.Expect(prod.release(g, ns, "web").Latest().Number).To(Equal(2))
+
+	// Deleting it uninstalls everywhere; an offline member holds the
+	// deletion (and says so) until it is back.
+	prod.proxy.Down()
+	g.Expect(controlPlane.Client.Delete(ctx, get(g, hr))).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		g.Expect(staging.release(g, ns, "web").Exists()).To(BeFalse())
+		g.Expect(warnings(g, ns, "web")).To(ContainElement(And(
+			HaveField("Reason", "UninstallFailed"), HaveField("Note", ContainSubstring("cluster prod")))))
+	}, timeout, interval).Should(Succeed())
+	g.Consistently(func(g Gomega) {
+		g.Expect(controlPlane.Client.Get(ctx, client.ObjectKeyFromObject(hr), &v1.HelmRequest{})).To(Succeed())
+	}, "2s", interval).Should(Succeed())
+	prod.proxy.Up(t)
+	g.Eventually(func() error {
+		return controlPlane.Client.Get(ctx, client.ObjectKeyFromObject(hr), &v1.HelmRequest{})
+	}, timeout, interval).Should(MatchError(ContainSubstring("not found")))
+	g.Expect(prod.release(g, ns, "web").Exists()).To(BeFalse())
+}
+
+// warnings are the Warning events about the named object.
+func warnings(g Gomega, ns, name string) []eventsv1.Event {
+	list := &eventsv1.EventList{}
+	g.Expect(controlPlane.Client.List(context.Background(), list, client.InNamespace(ns))).To(Succeed())
+	var out []eventsv1.Event
+	for _, e := range list.Items {
+		if e.Regarding.Name == name && e.Type == corev1.EventTypeWarning {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // A clusterSelector follows the Clusters' labels: a member relabelled out
