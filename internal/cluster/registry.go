@@ -15,6 +15,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "captain.io/captain/api/v1alpha1"
@@ -136,17 +137,35 @@ func restConfig(secret *corev1.Secret, key string) (*rest.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("key %q is not a kubeconfig: %w", key, err)
 	}
+	if err := checkSafe(kc); err != nil {
+		return nil, err
+	}
 	cfg, err := clientcmd.NewDefaultClientConfig(*kc, &clientcmd.ConfigOverrides{}).ClientConfig()
 	if err != nil {
 		return nil, fmt.Errorf("key %q: %w", key, err)
 	}
-	switch {
-	case cfg.Insecure:
-		return nil, errors.New("the kubeconfig turns TLS verification off (insecure-skip-tls-verify); give its CA instead")
-	case cfg.ExecProvider != nil || cfg.AuthProvider != nil:
-		return nil, errors.New("the kubeconfig runs a credential plugin (exec or auth-provider), which Captain does not run; use a token or client certificate")
-	case cfg.CAFile != "" || cfg.CertFile != "" || cfg.KeyFile != "" || cfg.BearerTokenFile != "":
-		return nil, errors.New("the kubeconfig names files, which would be read from the controller's own file system; embed the data instead")
-	}
 	return cfg, nil
+}
+
+// checkSafe refuses kubeconfigs that turn TLS verification off, run
+// credential plugins, or name files (which would be read from the
+// controller's own file system: its service account token, for one).
+func checkSafe(kc *clientcmdapi.Config) error {
+	for _, c := range kc.Clusters {
+		switch {
+		case c.InsecureSkipTLSVerify:
+			return errors.New("the kubeconfig turns TLS verification off (insecure-skip-tls-verify); give its CA instead")
+		case c.CertificateAuthority != "":
+			return errors.New("the kubeconfig names files (certificate-authority); embed the data instead")
+		}
+	}
+	for _, u := range kc.AuthInfos {
+		switch {
+		case u.Exec != nil || u.AuthProvider != nil:
+			return errors.New("the kubeconfig runs a credential plugin (exec or auth-provider), which Captain does not run; use a token or client certificate")
+		case u.TokenFile != "" || u.ClientCertificate != "" || u.ClientKey != "":
+			return errors.New("the kubeconfig names files (tokenFile, client-certificate or client-key); embed the data instead")
+		}
+	}
+	return nil
 }

@@ -53,6 +53,9 @@ func (d *Differ) Correct(ctx context.Context, r *Report) ([]ObjectRef, error) {
 }
 
 func (d *Differ) correct(ctx context.Context, o *ObjectDiff, releaseName, namespace string) error {
+	if o.mapping == nil || o.applied == nil {
+		return errors.New("the report was not made by Diff or Drift")
+	}
 	res := d.resource(o.mapping, o.Ref.Namespace)
 	if o.Drift.Missing {
 		obj := withHelmMetadata(o.applied, releaseName, namespace)

@@ -58,7 +58,7 @@ func (r *redactor) marker(value []byte) string {
 
 // text masks the secret-sourced values in s.
 func (r *redactor) text(s string) string {
-	if r.replacer == nil {
+	if r == nil || r.replacer == nil {
 		return s
 	}
 	return r.replacer.Replace(s)

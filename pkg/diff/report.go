@@ -49,7 +49,8 @@ const (
 )
 
 // Report is the outcome of Diff or Drift. Everything exported in it is
-// redacted, so it can be printed, logged or stored as it is.
+// redacted, so it can be printed, logged or stored as it is; what Correct
+// needs is not exported, so only a report the Differ made can be corrected.
 type Report struct {
 	Objects []ObjectDiff `json:"objects"`
 
@@ -74,9 +75,8 @@ type ObjectDiff struct {
 	Error string `json:"error,omitempty"`
 
 	mapping *meta.RESTMapping
-	// applied is the object as the deployed revision has it (with Helm's
-	// ownership metadata), live as read, predicted as the dry run returned
-	// it. Raw: never exported.
+	// applied is the object of the last-applied manifest, live as read,
+	// predicted as the dry run returned it. Raw: never exported.
 	applied, live, predicted *unstructured.Unstructured
 }
 
