@@ -34,6 +34,7 @@ bench: testbin
 	$(BENCH) -bench '^BenchmarkInstall50$$' -benchtime 3x ./internal/controller/helmrequest/
 	$(BENCH) -bench '^BenchmarkNoopReconcile$$' -benchtime 3s ./internal/controller/helmrequest/
 	$(BENCH) -bench '^BenchmarkIndex$$' -benchtime 3x ./pkg/chartrepo/
+	$(BENCH) -bench '^Benchmark(Diff|Drift)300$$' ./pkg/diff/
 
 ## lint: formatting and go vet
 lint:

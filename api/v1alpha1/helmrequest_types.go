@@ -311,7 +311,7 @@ type DriftIgnoreRule struct {
 
 // ObjectSelector selects objects of a release by kind and name.
 type ObjectSelector struct {
-	// Group of the object's API version; "" is the core group.
+	// Group of the object's API version; empty matches any group.
 	// +optional
 	Group string `json:"group,omitempty"`
 	// Kind of the object.
