@@ -53,6 +53,13 @@ func run() error {
 		return err
 	}
 
+	step("starting a member cluster for the multi-cluster samples (kube-apiserver, etcd)")
+	member, err := testenv.Start(testenv.WithoutCRDs())
+	if err != nil {
+		return err
+	}
+	defer member.Stop()
+
 	repo, err := serveCharts(filepath.Join(root, "testdata", "charts"), filepath.Join(dir, "charts"))
 	if err != nil {
 		return err
@@ -66,6 +73,9 @@ func run() error {
 	}
 	step("Captain is running (log: " + logPath + ")")
 
+	if err := registerMember(ctx, cp.Client, member); err != nil {
+		return err
+	}
 	objs, err := applySamples(ctx, cp.Client, filepath.Join(root, "config", "samples"), repo.URL)
 	if err != nil {
 		return err

@@ -15,6 +15,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"captain.io/captain/internal/testenv"
 )
 
 // applySamples creates the objects of config/samples that the demo can
@@ -61,9 +63,6 @@ func applySamples(ctx context.Context, c client.Client, dir, repoURL string) ([]
 
 // unsupported says why the demo leaves a sample out, or "".
 func unsupported(o *unstructured.Unstructured) string {
-	if o.GetKind() == "Cluster" {
-		return "the demo has no member cluster to register"
-	}
 	if repo, _, _ := unstructured.NestedString(o.Object, "spec", "source", "oci", "repo"); strings.HasPrefix(repo, "oci://") {
 		return "the demo runs no OCI registry"
 	}
@@ -89,4 +88,15 @@ func decode(path string) ([]*unstructured.Unstructured, error) {
 			out = append(out, o)
 		}
 	}
+}
+
+// registerMember stores the member cluster's kubeconfig where the sample
+// Cluster prod-eu-1 expects it: Secret prod-eu-1-kubeconfig in the
+// controller's namespace.
+func registerMember(ctx context.Context, c client.Client, member *testenv.ControlPlane) error {
+	secret := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "prod-eu-1-kubeconfig", Namespace: "default"},
+		Data:       map[string][]byte{"value": member.KubeConfig()},
+	}
+	return c.Create(ctx, secret)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -30,7 +31,7 @@ func watchReady(ctx context.Context, c client.Client, objs []*unstructured.Unstr
 		ready := 0
 		for _, o := range objs {
 			state, ok := readiness(ctx, c, o)
-			key := o.GetKind() + " " + o.GetNamespace() + "/" + o.GetName()
+			key := o.GetKind() + " " + client.ObjectKeyFromObject(o).String()
 			if state != last[key] {
 				step(key + ": " + state)
 				last[key] = state
@@ -83,18 +84,18 @@ func printReleases(ctx context.Context, c client.Client) error {
 	}
 	fmt.Println()
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "NAMESPACE\tNAME\tCHART\tVERSION\tRELEASE\tREVISION\tPHASE")
+	fmt.Fprintln(w, "NAMESPACE\tNAME\tCHART\tVERSION\tRELEASE\tCLUSTERS (REVISION)\tPHASE")
 	for _, hr := range list.Items {
 		chart := hr.Spec.Chart
 		if chart == "" && hr.Spec.Source != nil && hr.Spec.Source.HTTP != nil {
 			chart = hr.Spec.Source.HTTP.URL
 		}
-		revision := 0
+		var clusters []string
 		for _, cs := range hr.Status.Clusters {
-			revision = cs.Revision
+			clusters = append(clusters, fmt.Sprintf("%s (%d)", cs.Name, cs.Revision))
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s/%s\t%d\t%s\n", hr.Namespace, hr.Name, chart, hr.Status.Version,
-			hr.ReleaseNamespace(), hr.ReleaseName(), revision, hr.Status.Phase)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s/%s\t%s\t%s\n", hr.Namespace, hr.Name, chart, hr.Status.Version,
+			hr.ReleaseNamespace(), hr.ReleaseName(), strings.Join(clusters, ", "), hr.Status.Phase)
 	}
 	return w.Flush()
 }

@@ -105,7 +105,10 @@ func (s *scope) succeeded() {
 
 func releasedMessage(s *scope) string {
 	name := s.hr.ReleaseNamespace() + "/" + s.hr.ReleaseName()
-	if len(s.targets) == 1 {
+	switch len(s.targets) {
+	case 0:
+		return "no registered cluster is targeted: nothing is installed"
+	case 1:
 		return fmt.Sprintf("revision %d of release %s is deployed", s.targets[0].status.Revision, name)
 	}
 	return fmt.Sprintf("release %s is deployed in %d clusters", name, len(s.targets))
