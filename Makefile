@@ -21,9 +21,9 @@ build:
 testbin:
 	@hack/testbin/build.sh $(TESTBIN)
 
-## test: every unit and integration test, against a real control plane
+## test: every unit and integration test, against a real control plane, with the race detector
 test: testbin
-	$(GO) test -count=1 -timeout 25m ./...
+	$(GO) test -race -count=1 -timeout 25m ./...
 
 # Benchmarks run no tests (-run '^$$'); each line picks its benchmarks and a
 # -benchtime that suits them, so the slow ones run a fixed number of times.
