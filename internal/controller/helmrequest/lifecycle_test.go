@@ -119,3 +119,66 @@ func TestRollbackOnFailure(t *testing.T) {
 	g.Expect(got.Status.Clusters[0].Revision).To(Equal(4))
 	g.Expect(got.Status.Clusters[0].FailedDigest).To(BeEmpty())
 }
+
+// A suspended HelmRequest is left alone: changes wait until it is resumed.
+func TestSuspend(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	repo := httprepo.New(t)
+	ns := controlPlane.NewNamespace(t)
+	hr := plainRequest(ns, repo.URL(), `{"replicaCount":0}`)
+	create(t, hr)
+	got := eventuallyReady(t, hr)
+
+	got.Spec.Suspend = true
+	g.Expect(controlPlane.Client.Update(ctx, got)).To(Succeed())
+	got = get(g, hr)
+	got.Spec.Values = &apiextensionsv1.JSON{Raw: []byte(`{"replicaCount":0,"config":{"greeting":"later"}}`)}
+	g.Expect(controlPlane.Client.Update(ctx, got)).To(Succeed())
+	g.Consistently(func(g Gomega) {
+		g.Expect(releaseState(g, ns, "web").Latest().Number).To(Equal(1))
+	}, "2s", interval).Should(Succeed())
+
+	got = get(g, hr)
+	got.Spec.Suspend = false
+	g.Expect(controlPlane.Client.Update(ctx, got)).To(Succeed())
+	got = eventuallyReady(t, got)
+	g.Expect(got.Status.Clusters[0].Revision).To(Equal(2))
+}
+
+// Dependencies order installs, and a cycle is reported on every member of
+// it without installing anything.
+func TestDependencies(t *testing.T) {
+	g := NewWithT(t)
+	repo := httprepo.New(t)
+	ns := controlPlane.NewNamespace(t)
+	named := func(name string, deps ...string) *v1.HelmRequest {
+		hr := plainRequest(ns, repo.URL(), `{"replicaCount":0}`)
+		hr.Name, hr.Spec.Dependencies = name, deps
+		return hr
+	}
+
+	app := named("app", "db")
+	create(t, app)
+	g.Eventually(func(g Gomega) {
+		g.Expect(condition(get(g, app), v1.DependenciesReadyCondition).Reason).To(Equal("DependencyNotReady"))
+	}, timeout, interval).Should(Succeed())
+	g.Expect(releaseState(g, ns, "app").Exists()).To(BeFalse(), "nothing before its dependency")
+	create(t, named("db"))
+	got := eventuallyReady(t, app)
+	g.Expect(condition(got, v1.DependenciesReadyCondition).Status).To(Equal(metav1.ConditionTrue))
+
+	a, b := named("cycle-a", "cycle-b"), named("cycle-b", "cycle-a")
+	create(t, a)
+	create(t, b)
+	for _, hr := range []*v1.HelmRequest{a, b} {
+		g.Eventually(func(g Gomega) {
+			got := get(g, hr)
+			cond := condition(got, v1.DependenciesReadyCondition)
+			g.Expect(cond.Reason).To(Equal("DependencyCycle"))
+			g.Expect(cond.Message).To(ContainSubstring("spec.dependencies forms a cycle: " + hr.Name + " -> "))
+			g.Expect(condition(got, v1.StalledCondition).Status).To(Equal(metav1.ConditionTrue))
+		}, timeout, interval).Should(Succeed())
+		g.Expect(releaseState(g, ns, hr.Name).Exists()).To(BeFalse())
+	}
+}
