@@ -42,10 +42,13 @@ type managerProcess struct {
 	done chan struct{}
 }
 
-func startManager(t *testing.T, kubeconfig string) *managerProcess {
+// startManager runs the manager as a process; flags override the defaults
+// (the last of a repeated flag wins).
+func startManager(t *testing.T, kubeconfig string, flags ...string) *managerProcess {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "--kubeconfig="+kubeconfig, "--namespace=default",
-		"--metrics-bind-address=0", "--health-probe-bind-address=0")
+	args := append([]string{"--kubeconfig=" + kubeconfig, "--namespace=default",
+		"--metrics-bind-address=0", "--health-probe-bind-address=0"}, flags...)
+	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), runAsManager+"=1")
 	p := &managerProcess{cmd: cmd, out: &syncBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.out, p.out

@@ -24,6 +24,7 @@ import (
 	repoctl "captain.io/captain/internal/controller/chartrepo"
 	clusterctl "captain.io/captain/internal/controller/cluster"
 	"captain.io/captain/internal/controller/helmrequest"
+	"captain.io/captain/internal/metrics"
 	"captain.io/captain/internal/scheme"
 	"captain.io/captain/pkg/chartrepo"
 	"captain.io/captain/pkg/release"
@@ -42,6 +43,9 @@ type Options struct {
 	LocalClusterLabels map[string]string
 	// ClusterProbeInterval is how often member clusters are probed.
 	ClusterProbeInterval time.Duration
+	// DriftCheckInterval is how often releases with drift detection on are
+	// compared with their live objects; 0 means helmrequest's default.
+	DriftCheckInterval time.Duration
 	// ChartCacheDir is where downloaded chart archives are kept by digest,
 	// across restarts; empty keeps them in memory only.
 	ChartCacheDir string
@@ -100,6 +104,9 @@ func setupControllers(ctx context.Context, mgr manager.Manager, cfg *rest.Config
 		MaxCacheBytes: o.ChartCacheBytes,
 		Logf:          func(format string, args ...any) { ctrl.Log.WithName("chart-cache").Info(fmt.Sprintf(format, args...)) },
 	})
+	if err := metrics.Register(mgr.GetClient(), fetcher); err != nil {
+		return fmt.Errorf("registering metrics: %w", err)
+	}
 	indexes := repoctl.NewIndexes(fetcher, mgr.GetAPIReader())
 	repos := &repoctl.Reconciler{
 		Client:    mgr.GetClient(),
@@ -136,6 +143,7 @@ func setupControllers(ctx context.Context, mgr manager.Manager, cfg *rest.Config
 		LocalConfig:         cfg,
 		LocalClusterLabels:  o.LocalClusterLabels,
 		RequeueInterval:     o.RequeueInterval,
+		DriftCheckInterval:  o.DriftCheckInterval,
 	}
 	if err := requests.SetupWithManager(ctx, mgr, opts); err != nil {
 		return fmt.Errorf("setting up the HelmRequest controller: %w", err)

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -82,6 +83,19 @@ type Fetcher struct {
 	// download.
 	indexValidators *lru[string, validator]
 	parseIndex      func(data []byte, digest string) (*Index, error) // replaced by tests to count parses
+
+	hits, misses atomic.Uint64
+}
+
+// CacheStats counts chart fetches served from the cache (memory, disk, or a
+// 304 for a cached chart) and those that downloaded an archive.
+type CacheStats struct {
+	Hits, Misses uint64
+}
+
+// Stats returns the cache counters since the Fetcher was made.
+func (f *Fetcher) Stats() CacheStats {
+	return CacheStats{Hits: f.hits.Load(), Misses: f.misses.Load()}
 }
 
 // NewFetcher returns a Fetcher with opts, defaults filled in.
@@ -207,6 +221,7 @@ func (f *Fetcher) cachedChart(digest string) (*chart.Chart, bool) {
 	}
 	ch, ok := f.charts.get(digest)
 	if ok {
+		f.hits.Add(1)
 		f.disk.markUsed(digest)
 	}
 	return ch, ok
@@ -229,12 +244,14 @@ func (f *Fetcher) local(digest, source string) (*chart.Chart, bool) {
 		f.logf("chart cache: %s: %v", digest, err)
 		return nil, false
 	}
+	f.hits.Add(1)
 	return ch, true
 }
 
 // store is load for an archive just downloaded and verified, which is kept
 // on disk once it has proved to be a chart.
 func (f *Fetcher) store(data []byte, digest, source string) (*chart.Chart, error) {
+	f.misses.Add(1)
 	ch, err := f.load(data, digest, source)
 	if err != nil {
 		return nil, err

@@ -87,6 +87,7 @@ func (f *Fetcher) download(ctx context.Context, rawURL, source string, creds Cre
 	defer resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusNotModified && cached != nil:
+		f.hits.Add(1)
 		return cached, v.digest, nil
 	case resp.StatusCode != http.StatusOK:
 		return nil, "", statusError(archiveWhat, source, resp.StatusCode)

@@ -307,6 +307,7 @@ func TestFetchChartVersionCachedByDigest(t *testing.T) {
 	g.Expect(second.Chart).To(BeIdenticalTo(first.Chart))
 	g.Expect(second.Source).To(Equal(first.Source))
 	g.Expect(rec.all()).To(HaveLen(before), "no request")
+	g.Expect(f.Stats()).To(Equal(CacheStats{Hits: 1, Misses: 1}))
 }
 
 func TestFetchChartVersionDigestMismatch(t *testing.T) {

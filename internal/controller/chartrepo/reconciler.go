@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -18,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1 "captain.io/captain/api/v1alpha1"
+	"captain.io/captain/internal/metrics"
 	helmrepo "captain.io/captain/pkg/chartrepo"
 )
 
@@ -47,7 +49,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 		return reconcile.Result{}, nil
 	}
 	original := repo.DeepCopy()
+	start := time.Now()
 	index, err := r.Indexes.Sync(ctx, repo)
+	metrics.ObserveRepoSync(start, err)
 	if err == nil && (index.Digest != repo.Status.IndexDigest || repo.Status.ObservedGeneration != repo.Generation) {
 		err = r.syncCharts(ctx, repo, index)
 	}

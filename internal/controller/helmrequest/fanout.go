@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "captain.io/captain/api/v1alpha1"
+	"captain.io/captain/internal/metrics"
 	"captain.io/captain/pkg/release"
 )
 
@@ -187,7 +189,9 @@ func (r *Reconciler) uninstallFrom(ctx context.Context, hr *v1.HelmRequest, cs v
 	}
 	req := r.releaseRequest(hr, t)
 	req.Options.KeepResources = hr.Spec.Uninstall != nil && hr.Spec.Uninstall.KeepResources
+	start := time.Now()
 	_, err := r.Releases.Uninstall(ctx, req)
+	metrics.ObserveHelm("uninstall", outcome(err), start)
 	var notOwned *release.NotOwnedError
 	if errors.As(err, &notOwned) {
 		// Someone else's release there now: not ours to remove.

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"helm.sh/helm/v3/pkg/chartutil"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -39,7 +40,9 @@ func (r *Reconciler) applyRelease(ctx context.Context, s *scope, t *target) erro
 	}
 	req := r.releaseRequest(s.hr, t)
 	req.Chart, req.Values, req.Digest = s.chart.Chart, t.values.UserValues(), t.digest
+	start := time.Now()
 	applied, err := r.Releases.Apply(ctx, req)
+	observeApply(applied, start, err)
 	recordOutcome(cs, applied, err)
 	if err == nil && len(applied.Actions) == 0 && cs.Inventory == nil {
 		// The release is as requested but its status was lost: rebuild it.
@@ -57,6 +60,9 @@ func (r *Reconciler) applyRelease(ctx context.Context, s *scope, t *target) erro
 			"release %s/%s in cluster %s at revision %d with chart %s %s", req.Namespace, req.Name, t.name, cs.Revision, s.chart.Chart.Name(), s.chart.Version)
 	}
 	cs.Phase, cs.Message, cs.Version, cs.Digest, cs.FailedDigest = v1.PhaseSynced, "", s.chart.Version, t.digest, ""
+	if len(applied.Actions) == 0 {
+		r.checkDrift(ctx, s, t, req, applied.State)
+	}
 	return nil
 }
 
