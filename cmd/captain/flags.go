@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -29,8 +30,18 @@ func (f *flags) bind(fs *flag.FlagSet) {
 	fs.StringVar(&f.MetricsAddr, "metrics-bind-address", ":8080", "Address of the Prometheus metrics endpoint; \"0\" turns it off.")
 	fs.StringVar(&f.ProbeAddr, "health-probe-bind-address", ":8081", "Address of the /healthz and /readyz endpoints.")
 	fs.DurationVar(&f.RequeueInterval, "requeue-interval", 10*time.Minute, "How often a synced HelmRequest is checked again.")
+	fs.DurationVar(&f.DriftCheckInterval, "drift-check-interval", 5*time.Minute, "How often releases with spec.driftDetection on are compared with their live objects (reads only; nothing is written unless drift changes).")
 	fs.DurationVar(&f.ClusterProbeInterval, "cluster-probe-interval", time.Minute, "How often registered member clusters are probed (reachable, authenticated, version).")
 	fs.IntVar(&f.Concurrency, "concurrency", 10, "Maximum number of HelmRequests reconciled at once.")
+	fs.StringVar(&f.Shard, "shard", "", "Reconcile only the HelmRequests labelled captain.io/shard=<shard>, one of several managers sharing a cluster's HelmRequests; ChartRepos and Clusters are left to the manager without --shard.")
+	fs.StringVar(&f.WatchLabelSelector, "watch-label-selector", "", "Reconcile only the HelmRequests this label selector matches; give the unsharded manager '!captain.io/shard'.")
+	fs.Func("watch-namespaces", "Comma-separated namespaces to watch; empty watches all. The controller's own namespace is always watched.", func(v string) error {
+		f.WatchNamespaces = strings.Split(v, ",")
+		return nil
+	})
+	fs.DurationVar(&f.LeaseDuration, "leader-elect-lease-duration", 15*time.Second, "How long a leader's Lease holds without renewal before a standby takes over.")
+	fs.DurationVar(&f.RenewDeadline, "leader-elect-renew-deadline", 10*time.Second, "How long the leader keeps trying to renew its Lease before it steps down.")
+	fs.DurationVar(&f.RetryPeriod, "leader-elect-retry-period", 2*time.Second, "How often candidates try to take or renew the Lease.")
 	fs.StringVar(&f.localLabels, "local-cluster-labels", "", "Labels of the local cluster that overlays match, e.g. captain.io/environment=prod,region=eu.")
 	fs.StringVar(&f.ChartCacheDir, "chart-cache-dir", "", "Folder where downloaded chart archives are kept by digest, so that a restart does not download them again; empty keeps them in memory only. In a container, mount an emptyDir there.")
 	f.ChartCacheBytes = chartrepo.DefaultMaxCacheBytes

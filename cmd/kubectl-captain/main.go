@@ -1,37 +1,42 @@
 // Command kubectl-captain is the kubectl plugin for Captain: it writes
-// HelmRequest and ChartRepo objects and reads their status.
+// HelmRequest and ChartRepo objects and reads their status. It never
+// installs a release itself; Captain does, from what the plugin writes.
 package main
 
 import (
-	"fmt"
+	"io"
 	"os"
+	"time"
 
-	"github.com/spf13/cobra"
+	"github.com/go-logr/logr"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
 func main() {
-	if err := newRootCommand().Execute(); err != nil {
-		os.Exit(1)
-	}
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-func newRootCommand() *cobra.Command {
-	root := &cobra.Command{
-		Use:           "kubectl-captain",
-		Short:         "Drive Captain's Helm releases declaratively",
-		SilenceUsage:  true,
-		SilenceErrors: false,
-	}
-	root.AddCommand(&cobra.Command{
-		Use:   "version",
-		Short: "Print the plugin's version",
-		Args:  cobra.NoArgs,
-		Run: func(cmd *cobra.Command, _ []string) {
-			fmt.Fprintf(cmd.OutOrStdout(), "kubectl-captain %s\n", version)
-		},
-	})
-	return root
+// run executes one command line and returns the exit code.
+func run(args []string, in io.Reader, out, errOut io.Writer) int {
+	// controller-runtime's client logs through this logger; the plugin
+	// reports errors itself.
+	ctrllog.SetLogger(logr.Discard())
+	a := newApp(time.Now)
+	root := a.command()
+	root.SetArgs(args)
+	root.SetIn(in)
+	root.SetOut(out)
+	root.SetErr(errOut)
+	cmd, err := root.ExecuteC()
+	return a.report(errOut, cmd, err)
 }

@@ -9,9 +9,11 @@ import (
 
 	"golang.org/x/time/rate"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
@@ -52,7 +54,25 @@ type Options struct {
 	// ChartCacheBytes bounds the archives in ChartCacheDir; 0 means
 	// chartrepo.DefaultMaxCacheBytes.
 	ChartCacheBytes int64
+	// Shard, when set, makes this manager one of several sharing the
+	// HelmRequests of a cluster: it reconciles only those labelled
+	// captain.io/shard=<Shard>, and leaves ChartRepos and Clusters to the
+	// manager without a shard.
+	Shard string
+	// WatchLabelSelector restricts the HelmRequests reconciled; Shard is a
+	// shorthand for one. Set `!captain.io/shard` on the unsharded manager so
+	// that it leaves the shards' HelmRequests alone.
+	WatchLabelSelector string
+	// WatchNamespaces restricts the namespaces watched; empty means all.
+	// The controller's own namespace is always watched.
+	WatchNamespaces []string
+	// LeaseDuration, RenewDeadline and RetryPeriod tune leader election;
+	// zero means controller-runtime's defaults (15s, 10s, 2s).
+	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
 }
+
+// ShardLabel assigns a HelmRequest to the manager started with that --shard.
+const ShardLabel = "captain.io/shard"
 
 // New builds a manager with Captain's types and controllers.
 func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, error) {
@@ -60,8 +80,13 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 	if err != nil {
 		return nil, err
 	}
+	cacheOpts, err := cacheOptions(o)
+	if err != nil {
+		return nil, err
+	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme: s,
+		Cache:  cacheOpts,
 		// Values are read straight from the API server, and Helm's release
 		// Secrets are large: never cache these kinds cluster-wide. Charts can
 		// be many and large; they are listed only when an index changes.
@@ -69,8 +94,11 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 		Metrics:                 metricsserver.Options{BindAddress: o.MetricsAddr},
 		HealthProbeBindAddress:  o.ProbeAddr,
 		LeaderElection:          o.LeaderElection,
-		LeaderElectionID:        "captain.captain.io",
+		LeaderElectionID:        leaseName(o.Shard),
 		LeaderElectionNamespace: o.Namespace,
+		LeaseDuration:           durationOrNil(o.LeaseDuration),
+		RenewDeadline:           durationOrNil(o.RenewDeadline),
+		RetryPeriod:             durationOrNil(o.RetryPeriod),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating manager: %w", err)
@@ -114,8 +142,10 @@ func setupControllers(ctx context.Context, mgr manager.Manager, cfg *rest.Config
 		Recorder:  mgr.GetEventRecorder("captain"),
 		Indexes:   indexes,
 	}
-	if err := repos.SetupWithManager(mgr, opts); err != nil {
-		return fmt.Errorf("setting up the ChartRepo controller: %w", err)
+	if o.Shard == "" {
+		if err := repos.SetupWithManager(mgr, opts); err != nil {
+			return fmt.Errorf("setting up the ChartRepo controller: %w", err)
+		}
 	}
 	releases := release.NewFactory()
 	clusters := cluster.NewRegistry(mgr.GetAPIReader(), o.Namespace, releases.Forget)
@@ -125,8 +155,10 @@ func setupControllers(ctx context.Context, mgr manager.Manager, cfg *rest.Config
 		Registry:      clusters,
 		ProbeInterval: o.ClusterProbeInterval,
 	}
-	if err := probes.SetupWithManager(mgr, o.Namespace, opts); err != nil {
-		return fmt.Errorf("setting up the Cluster controller: %w", err)
+	if o.Shard == "" {
+		if err := probes.SetupWithManager(mgr, o.Namespace, opts); err != nil {
+			return fmt.Errorf("setting up the Cluster controller: %w", err)
+		}
 	}
 	requests := &helmrequest.Reconciler{
 		DigestKey: key,
@@ -164,4 +196,44 @@ func retryLimiter() workqueue.TypedRateLimiter[reconcile.Request] {
 		workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](5*time.Millisecond, maxRetryDelay),
 		&workqueue.TypedBucketRateLimiter[reconcile.Request]{Limiter: rate.NewLimiter(rate.Limit(10), 100)},
 	)
+}
+
+// cacheOptions restricts what the manager watches: namespaces, and the
+// HelmRequests of its shard.
+func cacheOptions(o Options) (cache.Options, error) {
+	opts := cache.Options{}
+	if len(o.WatchNamespaces) > 0 {
+		opts.DefaultNamespaces = map[string]cache.Config{o.Namespace: {}}
+		for _, ns := range o.WatchNamespaces {
+			opts.DefaultNamespaces[ns] = cache.Config{}
+		}
+	}
+	selector := o.WatchLabelSelector
+	if o.Shard != "" {
+		selector = ShardLabel + "=" + o.Shard
+	}
+	if selector == "" {
+		return opts, nil
+	}
+	sel, err := labels.Parse(selector)
+	if err != nil {
+		return opts, fmt.Errorf("HelmRequest label selector %q: %w", selector, err)
+	}
+	opts.ByObject = map[client.Object]cache.ByObject{&v1.HelmRequest{}: {Label: sel}}
+	return opts, nil
+}
+
+// leaseName keeps shards from electing one leader among them all.
+func leaseName(shard string) string {
+	if shard == "" {
+		return "captain.captain.io"
+	}
+	return "captain-" + shard + ".captain.io"
+}
+
+func durationOrNil(d time.Duration) *time.Duration {
+	if d <= 0 {
+		return nil
+	}
+	return &d
 }

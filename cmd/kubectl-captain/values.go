@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+	"helm.sh/helm/v3/pkg/release"
+	"helm.sh/helm/v3/pkg/storage/driver"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "captain.io/captain/api/v1alpha1"
+	"captain.io/captain/internal/values"
+)
+
+// leafOrigin is one leaf of the values and the layer that set it.
+type leafOrigin struct {
+	Path   string `json:"path"`
+	Value  any    `json:"value"`
+	Origin string `json:"origin"`
+}
+
+func (a *app) valuesCommand() *cobra.Command {
+	var showOrigin bool
+	var output *outputFlag
+	cmd := &cobra.Command{
+		Use:   "values NAME",
+		Short: "Show a HelmRequest's effective values, with the layer each comes from; Secret values redacted",
+		Long: "Show the values the chart's templates see: the chart's defaults (from the deployed\n" +
+			"revision) < valuesFrom < values. Values that come from a Secret are shown as\n" +
+			values.RedactedMarker + ". --show-origin names the layer that set each value.",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: a.completeHelmRequests,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if showOrigin && !cmd.Flags().Changed("output") {
+				output.format = formatTable
+			}
+			if err := output.check(); err != nil {
+				return err
+			}
+			if output.format == formatTable && !showOrigin {
+				return usagef("-o table needs --show-origin")
+			}
+			key, err := a.helmRequestKey(args[0])
+			if err != nil {
+				return err
+			}
+			hr, err := a.getHelmRequest(cmd.Context(), key)
+			if err != nil {
+				return err
+			}
+			result, err := a.composeValues(cmd.Context(), cmd.ErrOrStderr(), hr)
+			if err != nil {
+				return err
+			}
+			if !showOrigin {
+				return printDocument(cmd.OutOrStdout(), output.format, result.Redacted())
+			}
+			leaves := origins(result)
+			if output.format != formatTable {
+				return printDocument(cmd.OutOrStdout(), output.format, leaves)
+			}
+			printOrigins(cmd.OutOrStdout(), leaves)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&showOrigin, "show-origin", false, "Name the layer that set each value")
+	output = addOutputFlag(cmd, formatYAML, formatYAML, formatJSON, formatTable)
+	return cmd
+}
+
+// composeValues layers the values as Captain does for the local cluster,
+// warning on w about what it cannot know or what does not match the
+// deployed revision.
+func (a *app) composeValues(ctx context.Context, w io.Writer, hr *v1.HelmRequest) (values.Result, error) {
+	if err := localOnly(hr); err != nil {
+		return values.Result{}, err
+	}
+	var layers []values.Layer
+	deployed, err := a.deployed(hr)
+	if err != nil {
+		return values.Result{}, err
+	}
+	if deployed == nil {
+		fmt.Fprintln(w, "warning: no revision is deployed yet, so the chart's defaults are not shown")
+	} else {
+		defaults, err := values.NewLayer(values.Origin{Kind: values.KindChartDefaults}, deployed.Chart.Values)
+		if err != nil {
+			return values.Result{}, err
+		}
+		layers = append(layers, defaults)
+	}
+	for i, ref := range hr.Spec.ValuesFrom {
+		l, ok, err := a.refLayer(ctx, hr.Namespace, i, ref)
+		if err != nil {
+			return values.Result{}, fmt.Errorf("HelmRequest %s/%s: %w", hr.Namespace, hr.Name, err)
+		}
+		if ok {
+			layers = append(layers, l)
+		}
+	}
+	if hr.Spec.Values != nil {
+		l, err := values.ParseLayer(values.Origin{Kind: values.KindValues}, hr.Spec.Values.Raw)
+		if err != nil {
+			return values.Result{}, fmt.Errorf("HelmRequest %s/%s: spec.values: %w", hr.Namespace, hr.Name, err)
+		}
+		layers = append(layers, l)
+	}
+	result, err := values.Merge(layers...)
+	if err != nil {
+		return values.Result{}, err
+	}
+	if n := len(hr.Spec.Overlays); n > 0 {
+		fmt.Fprintf(w, "warning: %d overlays are not applied: which ones match depends on the cluster's labels\n", n)
+	}
+	if deployed != nil && !sameValues(result.UserValues(), deployed.Config) {
+		fmt.Fprintf(w, "warning: revision %d, deployed now, was made from other values (Captain has not applied these yet, or an overlay applies)\n", deployed.Version)
+	}
+	return result, nil
+}
+
+// deployed is the release's deployed revision in the local cluster, or nil.
+func (a *app) deployed(hr *v1.HelmRequest) (*release.Release, error) {
+	store, err := a.releases(hr.ReleaseNamespace())
+	if err != nil {
+		return nil, err
+	}
+	rel, err := store.Deployed(hr.ReleaseName())
+	switch {
+	case errors.Is(err, driver.ErrNoDeployedReleases), errors.Is(err, driver.ErrReleaseNotFound):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("reading release %s/%s: %w", hr.ReleaseNamespace(), hr.ReleaseName(), err)
+	}
+	return rel, nil
+}
+
+// refLayer reads one spec.valuesFrom entry as Captain does; a missing
+// optional one is skipped.
+func (a *app) refLayer(ctx context.Context, ns string, i int, ref v1.ValuesReference) (values.Layer, bool, error) {
+	origin := values.RefOrigin("", i, ref)
+	kube, err := a.client()
+	if err != nil {
+		return values.Layer{}, false, err
+	}
+	keyRef, data := ref.ConfigMapKeyRef, map[string][]byte{}
+	key := client.ObjectKey{Namespace: ns}
+	if ref.SecretKeyRef != nil {
+		keyRef = ref.SecretKeyRef
+		key.Name = keyRef.Name
+		secret := &corev1.Secret{}
+		err, data = kube.Get(ctx, key, secret), secret.Data
+	} else {
+		key.Name = keyRef.Name
+		cm := &corev1.ConfigMap{}
+		err = kube.Get(ctx, key, cm)
+		for k, v := range cm.Data {
+			data[k] = []byte(v)
+		}
+		for k, v := range cm.BinaryData {
+			data[k] = v
+		}
+	}
+	field := fmt.Sprintf("spec.valuesFrom[%d]", i)
+	switch {
+	case apierrors.IsNotFound(err) && keyRef.Optional:
+		return values.Layer{}, false, nil
+	case err != nil:
+		return values.Layer{}, false, fmt.Errorf("%s: reading %s %s: %w", field, origin.Kind, key, err)
+	}
+	raw, ok := data[origin.Key]
+	switch {
+	case !ok && keyRef.Optional:
+		return values.Layer{}, false, nil
+	case !ok:
+		return values.Layer{}, false, fmt.Errorf("%s: %s %s has no key %q", field, origin.Kind, key, origin.Key)
+	}
+	l, err := values.ParseLayer(origin, raw)
+	return l, err == nil, err
+}
+
+// sameValues tells whether two sets of user values are the same to Helm.
+func sameValues(a, b map[string]any) bool {
+	canonical := func(m map[string]any) []byte {
+		if m == nil {
+			m = map[string]any{}
+		}
+		out, _ := json.Marshal(m) // json sorts map keys
+		return out
+	}
+	return bytes.Equal(canonical(a), canonical(b))
+}
+
+// origins lists each leaf with its redacted value and its layer.
+func origins(r values.Result) []leafOrigin {
+	redacted := r.Redacted()
+	leaves := r.Provenance()
+	out := make([]leafOrigin, len(leaves))
+	for i, l := range leaves {
+		out[i] = leafOrigin{Path: l.Path.String(), Value: lookup(redacted, l.Path), Origin: l.Origin.String()}
+	}
+	return out
+}
+
+func lookup(m map[string]any, path values.Path) any {
+	var v any = m
+	for _, k := range path {
+		mm, _ := v.(map[string]any)
+		v = mm[k]
+	}
+	return v
+}
+
+// printOrigins writes the PATH VALUE ORIGIN table.
+func printOrigins(w io.Writer, leaves []leafOrigin) {
+	t := newTable(w)
+	row(t, "PATH", "VALUE", "ORIGIN")
+	for _, l := range leaves {
+		// Strings as they are, the rest (and the empty string) as JSON.
+		value, ok := l.Value.(string)
+		if !ok || value == "" {
+			b, _ := json.Marshal(l.Value)
+			value = string(b)
+		}
+		row(t, l.Path, value, l.Origin)
+	}
+	t.Flush()
+}
