@@ -11,8 +11,6 @@ import (
 	"github.com/spf13/cobra"
 	"helm.sh/helm/v3/pkg/release"
 	"helm.sh/helm/v3/pkg/storage/driver"
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "captain.io/captain/api/v1alpha1"
@@ -28,6 +26,7 @@ type leafOrigin struct {
 
 func (a *app) valuesCommand() *cobra.Command {
 	var showOrigin bool
+	var cluster string
 	var output *outputFlag
 	cmd := &cobra.Command{
 		Use:   "values NAME",
@@ -55,7 +54,7 @@ func (a *app) valuesCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			result, err := a.composeValues(cmd.Context(), cmd.ErrOrStderr(), hr)
+			result, err := a.composeValues(cmd.Context(), cmd.ErrOrStderr(), hr, cluster)
 			if err != nil {
 				return err
 			}
@@ -71,58 +70,63 @@ func (a *app) valuesCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&showOrigin, "show-origin", false, "Name the layer that set each value")
+	cmd.Flags().StringVar(&cluster, "cluster", "", "The values for this registered Cluster, with the overlays its labels match")
 	output = addOutputFlag(cmd, formatYAML, formatYAML, formatJSON, formatTable)
 	return cmd
 }
 
-// composeValues layers the values as Captain does for the local cluster,
-// warning on w about what it cannot know or what does not match the
-// deployed revision.
-func (a *app) composeValues(ctx context.Context, w io.Writer, hr *v1.HelmRequest) (values.Result, error) {
-	if err := localOnly(hr); err != nil {
+// composeValues layers the values as Captain does: for a registered
+// cluster with that Cluster's labels (chart defaults are left out: the
+// plugin cannot read that cluster's release), for the local cluster with
+// the chart defaults of the deployed revision. It warns on w about what it
+// cannot know or what does not match the deployed revision.
+func (a *app) composeValues(ctx context.Context, w io.Writer, hr *v1.HelmRequest, cluster string) (values.Result, error) {
+	kube, err := a.client()
+	if err != nil {
 		return values.Result{}, err
 	}
-	var layers []values.Layer
+	sources := values.Sources{Reader: kube}
+	if cluster != "" {
+		c := &v1.Cluster{}
+		if err := kube.Get(ctx, client.ObjectKey{Name: cluster}, c); err != nil {
+			return values.Result{}, fmt.Errorf("reading Cluster %s: %w", cluster, err)
+		}
+		fmt.Fprintln(w, "warning: the chart's defaults are not shown: the plugin does not read other clusters' releases")
+		result, err := sources.Compose(ctx, hr, nil, c.Labels)
+		return result, named(hr, err)
+	}
+	if err := localOnly(hr); err != nil {
+		return values.Result{}, fmt.Errorf("%w; give --cluster", err)
+	}
 	deployed, err := a.deployed(hr)
 	if err != nil {
 		return values.Result{}, err
 	}
+	var defaults map[string]any
 	if deployed == nil {
 		fmt.Fprintln(w, "warning: no revision is deployed yet, so the chart's defaults are not shown")
 	} else {
-		defaults, err := values.NewLayer(values.Origin{Kind: values.KindChartDefaults}, deployed.Chart.Values)
-		if err != nil {
-			return values.Result{}, err
-		}
-		layers = append(layers, defaults)
+		defaults = deployed.Chart.Values
 	}
-	for i, ref := range hr.Spec.ValuesFrom {
-		l, ok, err := a.refLayer(ctx, hr.Namespace, i, ref)
-		if err != nil {
-			return values.Result{}, fmt.Errorf("HelmRequest %s/%s: %w", hr.Namespace, hr.Name, err)
-		}
-		if ok {
-			layers = append(layers, l)
-		}
-	}
-	if hr.Spec.Values != nil {
-		l, err := values.ParseLayer(values.Origin{Kind: values.KindValues}, hr.Spec.Values.Raw)
-		if err != nil {
-			return values.Result{}, fmt.Errorf("HelmRequest %s/%s: spec.values: %w", hr.Namespace, hr.Name, err)
-		}
-		layers = append(layers, l)
-	}
-	result, err := values.Merge(layers...)
+	result, err := sources.Compose(ctx, hr, defaults, nil)
 	if err != nil {
-		return values.Result{}, err
+		return result, named(hr, err)
 	}
 	if n := len(hr.Spec.Overlays); n > 0 {
-		fmt.Fprintf(w, "warning: %d overlays are not applied: which ones match depends on the cluster's labels\n", n)
+		fmt.Fprintf(w, "warning: %d overlays are not applied: which ones match depends on the labels the manager gives the local cluster\n", n)
 	}
 	if deployed != nil && !sameValues(result.UserValues(), deployed.Config) {
 		fmt.Fprintf(w, "warning: revision %d, deployed now, was made from other values (Captain has not applied these yet, or an overlay applies)\n", deployed.Version)
 	}
 	return result, nil
+}
+
+// named names the HelmRequest in a composition error.
+func named(hr *v1.HelmRequest, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("HelmRequest %s/%s: %w", hr.Namespace, hr.Name, err)
 }
 
 // deployed is the release's deployed revision in the local cluster, or nil.
@@ -139,50 +143,6 @@ func (a *app) deployed(hr *v1.HelmRequest) (*release.Release, error) {
 		return nil, fmt.Errorf("reading release %s/%s: %w", hr.ReleaseNamespace(), hr.ReleaseName(), err)
 	}
 	return rel, nil
-}
-
-// refLayer reads one spec.valuesFrom entry as Captain does; a missing
-// optional one is skipped.
-func (a *app) refLayer(ctx context.Context, ns string, i int, ref v1.ValuesReference) (values.Layer, bool, error) {
-	origin := values.RefOrigin("", i, ref)
-	kube, err := a.client()
-	if err != nil {
-		return values.Layer{}, false, err
-	}
-	keyRef, data := ref.ConfigMapKeyRef, map[string][]byte{}
-	key := client.ObjectKey{Namespace: ns}
-	if ref.SecretKeyRef != nil {
-		keyRef = ref.SecretKeyRef
-		key.Name = keyRef.Name
-		secret := &corev1.Secret{}
-		err, data = kube.Get(ctx, key, secret), secret.Data
-	} else {
-		key.Name = keyRef.Name
-		cm := &corev1.ConfigMap{}
-		err = kube.Get(ctx, key, cm)
-		for k, v := range cm.Data {
-			data[k] = []byte(v)
-		}
-		for k, v := range cm.BinaryData {
-			data[k] = v
-		}
-	}
-	field := fmt.Sprintf("spec.valuesFrom[%d]", i)
-	switch {
-	case apierrors.IsNotFound(err) && keyRef.Optional:
-		return values.Layer{}, false, nil
-	case err != nil:
-		return values.Layer{}, false, fmt.Errorf("%s: reading %s %s: %w", field, origin.Kind, key, err)
-	}
-	raw, ok := data[origin.Key]
-	switch {
-	case !ok && keyRef.Optional:
-		return values.Layer{}, false, nil
-	case !ok:
-		return values.Layer{}, false, fmt.Errorf("%s: %s %s has no key %q", field, origin.Kind, key, origin.Key)
-	}
-	l, err := values.ParseLayer(origin, raw)
-	return l, err == nil, err
 }
 
 // sameValues tells whether two sets of user values are the same to Helm.

@@ -75,3 +75,43 @@ service.port       80                     chart defaults
 	g.Expect(out).To(MatchRegexp(`(?m)^Deployment\.apps\s+`+ns+`/web\s+InProgress\s+not observed by its controller yet$`),
 		"no kube-controller-manager runs here, so the Deployment never gets a status")
 }
+
+// --cluster composes the values a registered cluster gets: the overlays its
+// labels match apply, each leaf names its layer.
+func TestValuesForACluster(t *testing.T) {
+	t.Parallel()
+	g := NewWithT(t)
+	c := startCluster(t)
+	ctx := context.Background()
+	ns := c.cp.NewNamespace(t)
+	cluster := &v1.Cluster{
+		ObjectMeta: metav1.ObjectMeta{Name: "prod-" + ns, Labels: map[string]string{v1.EnvironmentLabel: "prod"}},
+		Spec:       v1.ClusterSpec{KubeconfigSecretRef: v1.SecretKeyReference{Name: "absent"}},
+	}
+	g.Expect(c.cp.Client.Create(ctx, cluster)).To(Succeed())
+	t.Cleanup(func() { _ = c.cp.Client.Delete(ctx, cluster) })
+	g.Expect(c.cp.Client.Create(ctx, &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Name: "base", Namespace: ns},
+		Data:       map[string]string{"values.yaml": "config:\n  greeting: from-configmap\n  region: eu\n"},
+	})).To(Succeed())
+	g.Expect(c.cp.Client.Create(ctx, &v1.HelmRequest{
+		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: ns},
+		Spec: v1.HelmRequestSpec{
+			Chart:                "demo/plain",
+			InstallToAllClusters: true,
+			ValuesFrom:           []v1.ValuesReference{{ConfigMapKeyRef: &v1.ValuesKeyRef{Name: "base"}}},
+			Values:               &apiextensionsv1.JSON{Raw: []byte(`{"config":{"greeting":"from-values"}}`)},
+			Overlays: []v1.Overlay{
+				{Name: "prod", Environment: "prod", Values: &apiextensionsv1.JSON{Raw: []byte(`{"config":{"greeting":"from-overlay"}}`)}},
+				{Name: "staging", Environment: "staging", Values: &apiextensionsv1.JSON{Raw: []byte(`{"config":{"greeting":"never"}}`)}},
+			},
+		},
+	})).To(Succeed())
+
+	r := c.plugin(t, "", "values", "web", "-n", ns, "--cluster", cluster.Name, "--show-origin")
+	g.Expect(ok(g, r)).To(Equal(`PATH              VALUE          ORIGIN
+config.greeting   from-overlay   overlay prod values
+config.region     eu             valuesFrom[0] configmap/base key values.yaml
+`))
+	g.Expect(r.err).To(ContainSubstring("the chart's defaults are not shown"))
+}
