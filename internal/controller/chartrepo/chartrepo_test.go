@@ -3,6 +3,7 @@ package chartrepo_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -135,11 +136,15 @@ func TestRepoFaultsKeepLastGoodCharts(t *testing.T) {
 	notYAML := httprepo.Fault(func(w http.ResponseWriter, _ *http.Request, _ http.Handler) {
 		_, _ = w.Write([]byte("<html>maintenance</html>"))
 	})
+	oversized := httprepo.Fault(func(w http.ResponseWriter, _ *http.Request, _ http.Handler) {
+		_, _ = w.Write([]byte("apiVersion: v1\nentries: {}\n# " + strings.Repeat("x", maxIndexSize) + "\n"))
+	})
 	cases := []struct {
 		name    string
 		fault   httprepo.Fault
 		message string
 	}{
+		{"oversized", oversized, "larger than"},
 		{"401", httprepo.Status(http.StatusUnauthorized), "401"},
 		{"403", httprepo.Status(http.StatusForbidden), "403"},
 		{"404", httprepo.Status(http.StatusNotFound), "404"},

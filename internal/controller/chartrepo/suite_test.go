@@ -11,6 +11,8 @@ import (
 	"captain.io/captain/internal/testenv"
 )
 
+const maxIndexSize = 64 << 10
+
 var (
 	controlPlane *testenv.ControlPlane
 	running      *managertest.Manager
@@ -28,7 +30,11 @@ func run(m *testing.M) int {
 	}
 	defer cp.Stop()
 	controlPlane = cp
-	running, err = managertest.Start(cp.Config, manager.Options{Namespace: "default", RequeueInterval: time.Hour, Concurrency: 4})
+	running, err = managertest.Start(cp.Config, manager.Options{
+		Namespace: "default", RequeueInterval: time.Hour, Concurrency: 4,
+		// Test indexes are a few KiB; TestRepoFaultsKeepLastGoodCharts serves a larger one.
+		MaxIndexSize: maxIndexSize,
+	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
