@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "captain.io/captain/api/v1alpha1"
@@ -16,6 +17,17 @@ import (
 func (a *app) helmRequestKey(name string) (client.ObjectKey, error) {
 	ns, err := a.namespace()
 	return client.ObjectKey{Namespace: ns, Name: name}, err
+}
+
+// readHelmRequest reads the HelmRequest NAME in the namespace of -n, and
+// returns its key too, for messages and writes.
+func (a *app) readHelmRequest(ctx context.Context, name string) (*v1.HelmRequest, client.ObjectKey, error) {
+	key, err := a.helmRequestKey(name)
+	if err != nil {
+		return nil, key, err
+	}
+	hr, err := a.getHelmRequest(ctx, key)
+	return hr, key, err
 }
 
 // getHelmRequest reads a HelmRequest, saying how to find the right one
@@ -34,6 +46,33 @@ func (a *app) getHelmRequest(ctx context.Context, key client.ObjectKey) (*v1.Hel
 		return nil, fmt.Errorf("reading HelmRequest %s: %w", key, err)
 	}
 	return hr, nil
+}
+
+// updateHelmRequest lets change change the HelmRequest at key and writes it,
+// unless change says there is nothing to write or this is a dry run. Each
+// try after a conflict starts from the newest copy, so change works on what
+// is there now, not on what another writer replaced.
+func (a *app) updateHelmRequest(ctx context.Context, key client.ObjectKey, dryRun bool, change func(*v1.HelmRequest) (write bool, err error)) (*v1.HelmRequest, error) {
+	kube, err := a.client()
+	if err != nil {
+		return nil, err
+	}
+	var hr *v1.HelmRequest
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		var err error
+		if hr, err = a.getHelmRequest(ctx, key); err != nil {
+			return err
+		}
+		write, err := change(hr)
+		if err != nil || !write || dryRun {
+			return err
+		}
+		if err := kube.Update(ctx, hr); err != nil {
+			return refused(key, err)
+		}
+		return nil
+	})
+	return hr, err
 }
 
 // localOnly refuses HelmRequests whose releases live in other clusters:
@@ -64,6 +103,45 @@ func progressOut(cmd *cobra.Command, format string) io.Writer {
 		return cmd.OutOrStdout()
 	}
 	return cmd.ErrOrStderr()
+}
+
+// writeFlags are --dry-run, --wait, --timeout and -o of the commands that
+// write a HelmRequest.
+type writeFlags struct {
+	dryRun bool
+	wait   waitFlags
+	output *outputFlag
+}
+
+// checkOutput makes YAML the default of a dry run, whose output is a
+// manifest, and refuses a format the command does not have.
+func (f *writeFlags) checkOutput(cmd *cobra.Command) error {
+	if f.dryRun && !cmd.Flags().Changed("output") {
+		f.output.format = formatYAML
+	}
+	return f.output.check()
+}
+
+// showWritten shows the HelmRequest a command wrote, or with --dry-run
+// would write, then waits for it with --wait. The table format is the line
+// say writes; a dry run prints only what a manifest kept in Git holds.
+func (a *app) showWritten(cmd *cobra.Command, f *writeFlags, key client.ObjectKey, hr *v1.HelmRequest, say func(io.Writer)) error {
+	out := cmd.OutOrStdout()
+	if f.dryRun || f.output.format != formatTable {
+		shown := hr
+		if f.dryRun {
+			shown = desired(hr)
+		}
+		if err := printObjects(out, f.output.format, shown); err != nil || f.dryRun {
+			return err
+		}
+	} else {
+		say(out)
+	}
+	if !f.wait.wait {
+		return nil
+	}
+	return a.waitReady(cmd.Context(), progressOut(cmd, f.output.format), key, hr.Generation, f.wait.timeout)
 }
 
 // completeHelmRequests completes the NAME argument.

@@ -37,11 +37,7 @@ func (a *app) historyCommand() *cobra.Command {
 			if err := output.check(); err != nil {
 				return err
 			}
-			key, err := a.helmRequestKey(args[0])
-			if err != nil {
-				return err
-			}
-			hr, err := a.getHelmRequest(cmd.Context(), key)
+			hr, _, err := a.readHelmRequest(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -42,10 +43,7 @@ func (a *app) installCommand() *cobra.Command {
 }
 
 func (a *app) install(cmd *cobra.Command, f *installFlags, name, chart string) error {
-	if f.dryRun && !cmd.Flags().Changed("output") {
-		f.output.format = formatYAML
-	}
-	if err := f.output.check(); err != nil {
+	if err := f.checkOutput(cmd); err != nil {
 		return err
 	}
 	ref, err := plugin.ParseChartRef(chart)
@@ -61,9 +59,8 @@ func (a *app) install(cmd *cobra.Command, f *installFlags, name, chart string) e
 	if err := f.apply(cmd, &hr.Spec, &ref, true); err != nil {
 		return err
 	}
-	out := cmd.OutOrStdout()
 	if f.dryRun {
-		return printObjects(out, f.output.format, hr)
+		return printObjects(cmd.OutOrStdout(), f.output.format, hr)
 	}
 	kube, err := a.client()
 	if err != nil {
@@ -75,16 +72,10 @@ func (a *app) install(cmd *cobra.Command, f *installFlags, name, chart string) e
 		}
 		return refused(key, err)
 	}
-	if f.output.format == formatTable {
+	return a.showWritten(cmd, &f.writeFlags, key, hr, func(out io.Writer) {
 		fmt.Fprintf(out, "HelmRequest %s created: Captain installs %s as release %s/%s\n",
 			key, chartAndVersion(&hr.Spec), hr.ReleaseNamespace(), hr.ReleaseName())
-	} else if err := printObjects(out, f.output.format, hr); err != nil {
-		return err
-	}
-	if !f.wait.wait {
-		return nil
-	}
-	return a.waitReady(cmd.Context(), progressOut(cmd, f.output.format), key, hr.Generation, f.wait.timeout)
+	})
 }
 
 // chartAndVersion says which chart a spec installs, for messages.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -50,6 +51,23 @@ func (a *app) listOptions(f *scopeFlags) ([]client.ListOption, error) {
 	return opts, nil
 }
 
+// listScoped fills list with the objects -A and -l ask for; kind names them
+// in the error.
+func (a *app) listScoped(ctx context.Context, scope *scopeFlags, list client.ObjectList, kind string) error {
+	opts, err := a.listOptions(scope)
+	if err != nil {
+		return err
+	}
+	kube, err := a.client()
+	if err != nil {
+		return err
+	}
+	if err := kube.List(ctx, list, opts...); err != nil {
+		return fmt.Errorf("listing %s: %w", kind, err)
+	}
+	return nil
+}
+
 func (a *app) listCommand() *cobra.Command {
 	var scope scopeFlags
 	var output *outputFlag
@@ -62,24 +80,12 @@ func (a *app) listCommand() *cobra.Command {
 			if err := output.check(); err != nil {
 				return err
 			}
-			opts, err := a.listOptions(&scope)
-			if err != nil {
-				return err
-			}
-			kube, err := a.client()
-			if err != nil {
-				return err
-			}
 			list := &v1.HelmRequestList{}
-			if err := kube.List(cmd.Context(), list, opts...); err != nil {
-				return fmt.Errorf("listing HelmRequests: %w", err)
+			if err := a.listScoped(cmd.Context(), &scope, list, "HelmRequests"); err != nil {
+				return err
 			}
 			if output.format != formatTable {
-				objs := make([]client.Object, len(list.Items))
-				for i := range list.Items {
-					objs[i] = &list.Items[i]
-				}
-				return printObjects(cmd.OutOrStdout(), output.format, objs...)
+				return printObjects(cmd.OutOrStdout(), output.format, objects(list.Items)...)
 			}
 			printList(cmd.OutOrStdout(), list.Items, scope.allNamespaces, a.now())
 			return nil

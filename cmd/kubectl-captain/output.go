@@ -79,6 +79,18 @@ func printObjects(w io.Writer, format string, objs ...client.Object) error {
 	return printDocument(w, format, doc)
 }
 
+// objects points at each item of a list, for printObjects.
+func objects[T any, P interface {
+	*T
+	client.Object
+}](items []T) []client.Object {
+	objs := make([]client.Object, len(items))
+	for i := range items {
+		objs[i] = P(&items[i])
+	}
+	return objs
+}
+
 // printDocument writes any value as YAML or JSON.
 func printDocument(w io.Writer, format string, doc any) error {
 	var b []byte

@@ -233,11 +233,7 @@ func (a *app) repoListCommand() *cobra.Command {
 				return err
 			}
 			if output.format != formatTable {
-				objs := make([]client.Object, len(repos))
-				for i := range repos {
-					objs[i] = &repos[i]
-				}
-				return printObjects(cmd.OutOrStdout(), output.format, objs...)
+				return printObjects(cmd.OutOrStdout(), output.format, objects(repos)...)
 			}
 			printRepos(cmd.OutOrStdout(), repos, scope.allNamespaces, a.now())
 			return nil
@@ -249,17 +245,9 @@ func (a *app) repoListCommand() *cobra.Command {
 }
 
 func (a *app) listRepos(ctx context.Context, scope *scopeFlags) ([]v1.ChartRepo, error) {
-	opts, err := a.listOptions(scope)
-	if err != nil {
-		return nil, err
-	}
-	kube, err := a.client()
-	if err != nil {
-		return nil, err
-	}
 	list := &v1.ChartRepoList{}
-	if err := kube.List(ctx, list, opts...); err != nil {
-		return nil, fmt.Errorf("listing ChartRepos: %w", err)
+	if err := a.listScoped(ctx, scope, list, "ChartRepos"); err != nil {
+		return nil, err
 	}
 	return list.Items, nil
 }

@@ -2,19 +2,18 @@ package main
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
-	"k8s.io/client-go/util/retry"
 
+	v1 "captain.io/captain/api/v1alpha1"
 	"captain.io/captain/internal/plugin"
 )
 
 type rollbackFlags struct {
 	toRevision int
 	keepValues bool
-	dryRun     bool
-	wait       waitFlags
-	output     *outputFlag
+	writeFlags
 }
 
 func (a *app) rollbackCommand() *cobra.Command {
@@ -43,20 +42,13 @@ func (a *app) rollbackCommand() *cobra.Command {
 }
 
 func (a *app) rollback(cmd *cobra.Command, f *rollbackFlags, name string) error {
-	if f.dryRun && !cmd.Flags().Changed("output") {
-		f.output.format = formatYAML
-	}
-	if err := f.output.check(); err != nil {
+	if err := f.checkOutput(cmd); err != nil {
 		return err
 	}
 	if f.toRevision < 0 {
 		return usagef("--to-revision must be a revision number")
 	}
-	key, err := a.helmRequestKey(name)
-	if err != nil {
-		return err
-	}
-	hr, err := a.getHelmRequest(cmd.Context(), key)
+	hr, key, err := a.readHelmRequest(cmd.Context(), name)
 	if err != nil {
 		return err
 	}
@@ -68,47 +60,21 @@ func (a *app) rollback(cmd *cobra.Command, f *rollbackFlags, name string) error 
 	if err != nil {
 		return fmt.Errorf("HelmRequest %s: %w", key, err)
 	}
-	kube, err := a.client()
-	if err != nil {
-		return err
-	}
-	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		if hr, err = a.getHelmRequest(cmd.Context(), key); err != nil {
-			return err
-		}
+	hr, err = a.updateHelmRequest(cmd.Context(), key, f.dryRun, func(hr *v1.HelmRequest) (bool, error) {
 		if err := plugin.RollbackSpec(&hr.Spec, target, current, f.keepValues); err != nil {
-			return fmt.Errorf("HelmRequest %s: %w", key, err)
+			return false, fmt.Errorf("HelmRequest %s: %w", key, err)
 		}
-		if f.dryRun {
-			return nil
-		}
-		if err := kube.Update(cmd.Context(), hr); err != nil {
-			return refused(key, err)
-		}
-		return nil
+		return true, nil
 	})
 	if err != nil {
 		return err
 	}
-	out := cmd.OutOrStdout()
-	if f.dryRun || f.output.format != formatTable {
-		shown := hr
-		if f.dryRun {
-			shown = desired(hr)
-		}
-		if err := printObjects(out, f.output.format, shown); err != nil || f.dryRun {
-			return err
-		}
-	} else {
+	return a.showWritten(cmd, &f.writeFlags, key, hr, func(out io.Writer) {
 		what := "chart version"
 		if !f.keepValues {
 			what += " and values"
 		}
 		fmt.Fprintf(out, "HelmRequest %s: %s of revision %d written back (%s %s); Captain upgrades release %s/%s to them\n",
 			key, what, target.Version, target.Chart.Metadata.Name, target.Chart.Metadata.Version, hr.ReleaseNamespace(), hr.ReleaseName())
-	}
-	if !f.wait.wait {
-		return nil
-	}
-	return a.waitReady(cmd.Context(), progressOut(cmd, f.output.format), key, hr.Generation, f.wait.timeout)
+	})
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -25,17 +24,9 @@ func (a *app) searchCommand() *cobra.Command {
 			if len(args) == 1 {
 				o.Keyword = args[0]
 			}
-			opts, err := a.listOptions(&scope)
-			if err != nil {
-				return err
-			}
-			kube, err := a.client()
-			if err != nil {
-				return err
-			}
 			charts := &v1.ChartList{}
-			if err := kube.List(cmd.Context(), charts, opts...); err != nil {
-				return fmt.Errorf("listing Charts: %w", err)
+			if err := a.listScoped(cmd.Context(), &scope, charts, "Charts"); err != nil {
+				return err
 			}
 			found := plugin.SearchCharts(charts.Items, o)
 			if output.format != formatTable {

@@ -22,9 +22,7 @@ type specFlags struct {
 	sourceSecret    string
 	insecure        bool
 	plainHTTP       bool
-	dryRun          bool
-	wait            waitFlags
-	output          *outputFlag
+	writeFlags
 }
 
 // Target flags: at most one of them.

@@ -34,11 +34,7 @@ func (a *app) uninstallCommand() *cobra.Command {
 }
 
 func (a *app) uninstall(cmd *cobra.Command, f *uninstallFlags, name string) error {
-	key, err := a.helmRequestKey(name)
-	if err != nil {
-		return err
-	}
-	hr, err := a.getHelmRequest(cmd.Context(), key)
+	hr, key, err := a.readHelmRequest(cmd.Context(), name)
 	if err != nil {
 		return err
 	}

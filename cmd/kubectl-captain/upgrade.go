@@ -2,10 +2,10 @@ package main
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/api/equality"
-	"k8s.io/client-go/util/retry"
 
 	v1 "captain.io/captain/api/v1alpha1"
 	"captain.io/captain/internal/plugin"
@@ -40,10 +40,7 @@ func (a *app) upgradeCommand() *cobra.Command {
 }
 
 func (a *app) upgrade(cmd *cobra.Command, f *upgradeFlags, args []string) error {
-	if f.dryRun && !cmd.Flags().Changed("output") {
-		f.output.format = formatYAML
-	}
-	if err := f.output.check(); err != nil {
+	if err := f.checkOutput(cmd); err != nil {
 		return err
 	}
 	if f.resetValues && cmd.Flags().Changed("reuse-values") && f.reuseValues {
@@ -61,56 +58,30 @@ func (a *app) upgrade(cmd *cobra.Command, f *upgradeFlags, args []string) error 
 	if err != nil {
 		return err
 	}
-	kube, err := a.client()
-	if err != nil {
-		return err
-	}
-	var hr *v1.HelmRequest
 	changed := false
 	// Each try starts from the newest copy, so values are laid over what is
 	// there now, not over what another writer replaced.
-	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		var err error
-		if hr, err = a.getHelmRequest(cmd.Context(), key); err != nil {
-			return err
-		}
+	hr, err := a.updateHelmRequest(cmd.Context(), key, f.dryRun, func(hr *v1.HelmRequest) (bool, error) {
 		before := hr.Spec.DeepCopy()
 		var chart *plugin.ChartRef
 		if ref != nil {
 			chart = &plugin.ChartRef{Chart: ref.Chart, Source: ref.Source.DeepCopy(), Tag: ref.Tag}
 		}
 		if err := f.apply(cmd, &hr.Spec, chart, f.resetValues || !f.reuseValues); err != nil {
-			return err
+			return false, err
 		}
-		if changed = !equality.Semantic.DeepEqual(before, &hr.Spec); !changed || f.dryRun {
-			return nil
-		}
-		if err := kube.Update(cmd.Context(), hr); err != nil {
-			return refused(key, err)
-		}
-		return nil
+		changed = !equality.Semantic.DeepEqual(before, &hr.Spec)
+		return changed, nil
 	})
 	if err != nil {
 		return err
 	}
-	out := cmd.OutOrStdout()
-	switch {
-	case f.dryRun || f.output.format != formatTable:
-		shown := hr
-		if f.dryRun {
-			shown = desired(hr)
+	return a.showWritten(cmd, &f.writeFlags, key, hr, func(out io.Writer) {
+		if changed {
+			fmt.Fprintf(out, "HelmRequest %s changed: Captain upgrades release %s/%s to %s\n",
+				key, hr.ReleaseNamespace(), hr.ReleaseName(), chartAndVersion(&hr.Spec))
+		} else {
+			fmt.Fprintf(out, "HelmRequest %s unchanged\n", key)
 		}
-		if err := printObjects(out, f.output.format, shown); err != nil || f.dryRun {
-			return err
-		}
-	case changed:
-		fmt.Fprintf(out, "HelmRequest %s changed: Captain upgrades release %s/%s to %s\n",
-			key, hr.ReleaseNamespace(), hr.ReleaseName(), chartAndVersion(&hr.Spec))
-	default:
-		fmt.Fprintf(out, "HelmRequest %s unchanged\n", key)
-	}
-	if !f.wait.wait {
-		return nil
-	}
-	return a.waitReady(cmd.Context(), progressOut(cmd, f.output.format), key, hr.Generation, f.wait.timeout)
+	})
 }

@@ -46,11 +46,7 @@ func (a *app) valuesCommand() *cobra.Command {
 			if output.format == formatTable && !showOrigin {
 				return usagef("-o table needs --show-origin")
 			}
-			key, err := a.helmRequestKey(args[0])
-			if err != nil {
-				return err
-			}
-			hr, err := a.getHelmRequest(cmd.Context(), key)
+			hr, _, err := a.readHelmRequest(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}

@@ -55,17 +55,19 @@ func replicasHealth(u *unstructured.Unstructured) (Health, string) {
 		want = 1
 	}
 	have, _, _ := unstructured.NestedInt64(u.Object, "status", "availableReplicas")
-	msg := fmt.Sprintf("%d/%d replicas available", have, want)
-	if have < want {
-		return InProgress, msg
-	}
-	return Current, msg
+	return availableHealth(have, want, "replicas")
 }
 
 func daemonSetHealth(u *unstructured.Unstructured) (Health, string) {
 	have, _, _ := unstructured.NestedInt64(u.Object, "status", "numberAvailable")
 	want, _, _ := unstructured.NestedInt64(u.Object, "status", "desiredNumberScheduled")
-	msg := fmt.Sprintf("%d/%d pods available", have, want)
+	return availableHealth(have, want, "pods")
+}
+
+// availableHealth is InProgress until as many things are available as are
+// wanted, Current from then on.
+func availableHealth(have, want int64, things string) (Health, string) {
+	msg := fmt.Sprintf("%d/%d %s available", have, want, things)
 	if have < want {
 		return InProgress, msg
 	}

@@ -69,23 +69,32 @@ func TestFetchURLAuth(t *testing.T) {
 	}
 }
 
-func TestFetchURLTLS(t *testing.T) {
+// tlsCase is a way to reach a TLS server and the error it ends in, "" for
+// none.
+type tlsCase struct {
+	name    string
+	srv     *httprepo.Server
+	creds   Credentials
+	wantErr string
+}
+
+// tlsCases reach a TLS server and one that requires a client certificate,
+// each serving the plain chart, with and without what they need.
+func tlsCases(t *testing.T) []tlsCase {
 	tlsSrv := httprepo.New(t, httprepo.WithTLS(), httprepo.WithCharts(testcharts.Path(t, "plain")))
 	mtlsSrv := httprepo.New(t, httprepo.WithClientCertRequired(), httprepo.WithCharts(testcharts.Path(t, "plain")))
 	cert, key := mtlsSrv.ClientCert()
-	cases := []struct {
-		name    string
-		srv     *httprepo.Server
-		creds   Credentials
-		wantErr string
-	}{
+	return []tlsCase{
 		{"CA", tlsSrv, Credentials{CACert: tlsSrv.CAPEM()}, ""},
 		{"no CA", tlsSrv, Credentials{}, "x509: certificate signed by unknown authority"},
 		{"no CA, verification skipped", tlsSrv, Credentials{InsecureSkipTLSVerify: true}, ""},
 		{"client cert", mtlsSrv, Credentials{CACert: mtlsSrv.CAPEM(), ClientCert: cert, ClientKey: key}, ""},
 		{"client cert missing", mtlsSrv, Credentials{CACert: mtlsSrv.CAPEM()}, "certificate required"},
 	}
-	for _, tc := range cases {
+}
+
+func TestFetchURLTLS(t *testing.T) {
+	for _, tc := range tlsCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			g := NewWithT(t)
 			url := archiveURL(tc.srv, "plain", "0.1.0")

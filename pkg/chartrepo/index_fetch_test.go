@@ -141,22 +141,7 @@ func TestFetchIndexAuth(t *testing.T) {
 }
 
 func TestFetchIndexTLS(t *testing.T) {
-	tlsSrv := httprepo.New(t, httprepo.WithTLS(), httprepo.WithCharts(testcharts.Path(t, "plain")))
-	mtlsSrv := httprepo.New(t, httprepo.WithClientCertRequired(), httprepo.WithCharts(testcharts.Path(t, "plain")))
-	cert, key := mtlsSrv.ClientCert()
-	cases := []struct {
-		name    string
-		srv     *httprepo.Server
-		creds   Credentials
-		wantErr string
-	}{
-		{"CA", tlsSrv, Credentials{CACert: tlsSrv.CAPEM()}, ""},
-		{"no CA", tlsSrv, Credentials{}, "x509: certificate signed by unknown authority"},
-		{"no CA, verification skipped", tlsSrv, Credentials{InsecureSkipTLSVerify: true}, ""},
-		{"client cert", mtlsSrv, Credentials{CACert: mtlsSrv.CAPEM(), ClientCert: cert, ClientKey: key}, ""},
-		{"client cert missing", mtlsSrv, Credentials{CACert: mtlsSrv.CAPEM()}, "certificate required"},
-	}
-	for _, tc := range cases {
+	for _, tc := range tlsCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			g := NewWithT(t)
 			ix, err := NewFetcher(FetcherOptions{}).FetchIndex(t.Context(), tc.srv.URL(), tc.creds)
