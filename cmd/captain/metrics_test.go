@@ -44,11 +44,11 @@ func TestMetricsAfterInstall(t *testing.T) {
 	})).To(Succeed())
 	want := map[string]float64{
 		`captain_helm_operation_duration_seconds_count{operation="install",outcome="success"}`: 1,
-		`captain_chartrepo_sync_duration_seconds_count{outcome="success"}`:                    1,
-		`captain_helmrequests{phase="Synced"}`:                                                1,
-		`captain_helmrequests{phase="Failed"}`:                                                0,
-		`captain_helmrequests_drifted`:                                                        0,
-		`captain_chart_cache_misses_total`:                                                    1,
+		`captain_chartrepo_sync_duration_seconds_count{outcome="success"}`:                     1,
+		`captain_helmrequests{phase="Synced"}`:                                                 1,
+		`captain_helmrequests{phase="Failed"}`:                                                 0,
+		`captain_helmrequests_drifted`:                                                         0,
+		`captain_chart_cache_misses_total`:                                                     1,
 	}
 	g.Eventually(func(g Gomega) {
 		got := scrape(g, "http://"+metricsAddr+"/metrics")
