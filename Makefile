@@ -33,6 +33,7 @@ BENCH := $(GO) test -run '^$$' -timeout 20m
 bench: testbin
 	$(BENCH) -bench '^BenchmarkInstall50$$' -benchtime 3x ./internal/controller/helmrequest/
 	$(BENCH) -bench '^BenchmarkNoopReconcile$$' -benchtime 3s ./internal/controller/helmrequest/
+	$(BENCH) -bench '^BenchmarkDriftCheck$$' -benchtime 40x ./internal/controller/helmrequest/
 	$(BENCH) -bench '^BenchmarkIndex$$' -benchtime 3x ./pkg/chartrepo/
 	$(BENCH) -bench '^Benchmark(Diff|Drift)300$$' ./pkg/diff/
 

@@ -445,7 +445,8 @@ type DriftSummary struct {
 	Objects int `json:"objects"`
 	// Fields that differ.
 	Fields int `json:"fields"`
-	// CheckedTime is when drift was last checked.
+	// CheckedTime is when these counts were first found: a check that finds
+	// the same counts writes nothing, so that idle releases cost no writes.
 	// +optional
 	CheckedTime *metav1.Time `json:"checkedTime,omitempty"`
 }

@@ -45,6 +45,8 @@ func (f *flags) bind(fs *flag.FlagSet) {
 	fs.StringVar(&f.localLabels, "local-cluster-labels", "", "Labels of the local cluster that overlays match, e.g. captain.io/environment=prod,region=eu.")
 	fs.StringVar(&f.ChartCacheDir, "chart-cache-dir", "", "Folder where downloaded chart archives are kept by digest, so that a restart does not download them again; empty keeps them in memory only. In a container, mount an emptyDir there.")
 	f.ChartCacheBytes = chartrepo.DefaultMaxCacheBytes
+	f.MaxIndexSize = chartrepo.DefaultMaxIndexSize
+	fs.Var((*byteSize)(&f.MaxIndexSize), "max-index-size", "Largest chart repository index read, in bytes or as a quantity such as 100Mi; a larger one fails the ChartRepo's sync.")
 	fs.Var((*byteSize)(&f.ChartCacheBytes), "chart-cache-size", "Most bytes of chart archives kept in --chart-cache-dir, in bytes or as a quantity such as 512Mi; the least recently used go first.")
 }
 

@@ -54,6 +54,9 @@ type Options struct {
 	// ChartCacheBytes bounds the archives in ChartCacheDir; 0 means
 	// chartrepo.DefaultMaxCacheBytes.
 	ChartCacheBytes int64
+	// MaxIndexSize is the largest repository index read, in bytes; 0 means
+	// chartrepo.DefaultMaxIndexSize.
+	MaxIndexSize int64
 	// Shard, when set, makes this manager one of several sharing the
 	// HelmRequests of a cluster: it reconciles only those labelled
 	// captain.io/shard=<Shard>, and leaves ChartRepos and Clusters to the
@@ -130,6 +133,7 @@ func setupControllers(ctx context.Context, mgr manager.Manager, cfg *rest.Config
 	fetcher := chartrepo.NewFetcher(chartrepo.FetcherOptions{
 		CacheDir:      o.ChartCacheDir,
 		MaxCacheBytes: o.ChartCacheBytes,
+		MaxIndexSize:  o.MaxIndexSize,
 		Logf:          func(format string, args ...any) { ctrl.Log.WithName("chart-cache").Info(fmt.Sprintf(format, args...)) },
 	})
 	if err := metrics.Register(mgr.GetClient(), fetcher); err != nil {

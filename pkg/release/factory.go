@@ -39,6 +39,8 @@ type Target struct {
 type Factory struct {
 	mu      sync.Mutex
 	clients map[clientKey]*clusterClients
+	// manifests are the deployed revisions' manifests, for drift checks.
+	manifests manifestCache
 }
 
 // NewFactory returns an empty factory.
@@ -63,6 +65,19 @@ func (f *Factory) Forget(config *rest.Config) {
 			delete(f.clients, k)
 		}
 	}
+	f.manifests.forget(config, "", "")
+}
+
+// Clients returns the dynamic client and REST mapper releases in namespace
+// use in t (as t.ServiceAccount, when set), so that readers of a release's
+// objects such as pkg/diff share their discovery cache instead of building
+// their own.
+func (f *Factory) Clients(t Target, namespace string) (dynamic.Interface, meta.ResettableRESTMapper, error) {
+	cc, err := f.clusterClients(t, namespace)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cc.dynamic, cc.mapper, nil
 }
 
 // configuration returns an action.Configuration for one release namespace.

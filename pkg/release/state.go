@@ -10,12 +10,16 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // Revision is what the labels of one release record say, read without
 // decoding the record (which holds the whole chart).
 type Revision struct {
 	Number int
+	// UID is the record's: a release installed again after an uninstall
+	// numbers its revisions from 1 again, but its records are new.
+	UID    types.UID
 	Status helmrelease.Status
 	Owner  Owner
 	Digest string
@@ -76,6 +80,7 @@ func (f *Factory) Observe(ctx context.Context, t Target, name, namespace string)
 		}
 		st.Revisions = append(st.Revisions, Revision{
 			Number: n,
+			UID:    item.GetUID(),
 			Status: helmrelease.Status(l["status"]),
 			Owner:  ownerFromLabels(l),
 			Digest: l[DigestLabel],

@@ -39,6 +39,7 @@ func (f *Factory) Uninstall(ctx context.Context, req *Request) (*Outcome, error)
 	if _, err := act.Run(req.Name); err != nil {
 		return &Outcome{Inventory: known.sorted()}, fmt.Errorf("uninstalling release %s/%s: %w", req.Namespace, req.Name, err)
 	}
+	f.manifests.forget(req.Target.Config, req.Namespace, req.Name)
 	pruned, err := cc.prune(ctx, known.sorted(), req.Name, req.Namespace)
 	out := &Outcome{Pruned: pruned}
 	if err != nil {

@@ -50,6 +50,11 @@ type Reconciler struct {
 	limits clusterLimits
 	// RequeueInterval re-checks synced releases (new chart versions, drift).
 	RequeueInterval time.Duration
+	// DriftCheckInterval is how often releases with drift detection on are
+	// compared with their live objects; 0 means DefaultDriftCheckInterval.
+	DriftCheckInterval time.Duration
+	// drift remembers the last drift check of each release and cluster.
+	drift driftChecks
 }
 
 // Reconcile runs the phases in order and records the outcome once, in a
@@ -97,6 +102,7 @@ func (r *Reconciler) reconcilePhases(ctx context.Context, s *scope) (reconcile.R
 		}
 	}
 	r.releaseAll(ctx, s)
+	r.settleDrift(s)
 	departErr := r.departTargets(ctx, s)
 	if err := errors.Join(s.targetsFailed(), departErr); err != nil {
 		if departErr != nil && s.targetsFailed() == nil {
@@ -108,7 +114,7 @@ func (r *Reconciler) reconcilePhases(ctx context.Context, s *scope) (reconcile.R
 	}
 	s.settlePhase()
 	s.succeeded()
-	return reconcile.Result{RequeueAfter: r.RequeueInterval}, nil
+	return reconcile.Result{RequeueAfter: r.requeueAfter(s.hr)}, nil
 }
 
 // patchStatus writes the status when, and only when, it changed.
@@ -153,6 +159,7 @@ func (r *Reconciler) finalize(ctx context.Context, hr *v1.HelmRequest) error {
 		return err
 	}
 	log.FromContext(ctx).Info("released the HelmRequest")
+	r.drift.forget(hr.UID)
 	patch := ctrl.MergeFrom(hr.DeepCopy())
 	controllerutil.RemoveFinalizer(hr, Finalizer)
 	return ctrl.IgnoreNotFound(r.Client.Patch(ctx, hr, patch))

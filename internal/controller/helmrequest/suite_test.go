@@ -1,8 +1,10 @@
 package helmrequest_test
 
 import (
+	"bytes"
 	"fmt"
 	"os"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,6 +20,8 @@ var (
 	managerWrites *atomic.Int64
 	// countWrites makes a client's writes count in managerWrites too.
 	countWrites = managertest.CountWrites
+	// managerLogs holds everything the manager logged, debug level included.
+	managerLogs = &logBuffer{}
 )
 
 func TestMain(m *testing.M) {
@@ -35,7 +39,8 @@ func run(m *testing.M) int {
 	controlPlane = cp
 	mgr, err := managertest.Start(cp.Config, manager.Options{
 		Namespace: "default", RequeueInterval: time.Hour, Concurrency: 4, ClusterProbeInterval: time.Second,
-	})
+		DriftCheckInterval: time.Second,
+	}, managertest.WithLogs(managerLogs))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -50,3 +55,43 @@ func run(m *testing.M) int {
 
 // reconciles is how many HelmRequest reconciles have finished.
 func reconciles() float64 { return managertest.Reconciles("helmrequest") }
+
+// logBuffer collects log lines written concurrently.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// count is how many lines hold every one of parts.
+func (b *logBuffer) count(parts ...string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := 0
+	for line := range bytes.Lines(b.buf.Bytes()) {
+		if containsAll(line, parts) {
+			n++
+		}
+	}
+	return n
+}
+
+func containsAll(line []byte, parts []string) bool {
+	for _, p := range parts {
+		if !bytes.Contains(line, []byte(p)) {
+			return false
+		}
+	}
+	return true
+}

@@ -31,6 +31,8 @@ type target struct {
 	values values.Result
 	digest string
 	err    error
+	// driftChecked is set when this reconcile checked drift here.
+	driftChecked bool
 }
 
 // resolveTargets computes the clusters the HelmRequest targets: the local

@@ -4,11 +4,13 @@ package managertest
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"os"
 	"sync/atomic"
 
 	"github.com/go-logr/logr"
+	"go.uber.org/zap/zapcore"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -25,14 +27,28 @@ type Manager struct {
 	done   chan error
 }
 
-// Start starts a manager against cfg. It logs only when CAPTAIN_TEST_LOG is
-// set, and serves no metrics or probe endpoints unless o asks for them.
-func Start(cfg *rest.Config, o manager.Options) (*Manager, error) {
-	if os.Getenv("CAPTAIN_TEST_LOG") != "" {
-		ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr)))
-	} else {
-		ctrl.SetLogger(logr.Discard())
+// Option tunes Start.
+type Option func(*settings)
+
+type settings struct {
+	logs io.Writer
+}
+
+// WithLogs also writes the manager's logs, debug level included, to w, for
+// tests that check what the manager logs. w must be safe for concurrent use.
+func WithLogs(w io.Writer) Option {
+	return func(s *settings) { s.logs = w }
+}
+
+// Start starts a manager against cfg. It logs to stderr only when
+// CAPTAIN_TEST_LOG is set, and serves no metrics or probe endpoints unless
+// o asks for them.
+func Start(cfg *rest.Config, o manager.Options, opts ...Option) (*Manager, error) {
+	var set settings
+	for _, opt := range opts {
+		opt(&set)
 	}
+	ctrl.SetLogger(logger(set.logs))
 	if o.MetricsAddr == "" {
 		o.MetricsAddr = "0"
 	}
@@ -51,6 +67,22 @@ func Start(cfg *rest.Config, o manager.Options) (*Manager, error) {
 	m.cancel = cancel
 	go func() { m.done <- mgr.Start(ctx) }()
 	return m, nil
+}
+
+// logger writes to stderr when CAPTAIN_TEST_LOG is set and to logs when
+// given; it discards everything otherwise.
+func logger(logs io.Writer) logr.Logger {
+	var sinks []io.Writer
+	if os.Getenv("CAPTAIN_TEST_LOG") != "" {
+		sinks = append(sinks, os.Stderr)
+	}
+	if logs != nil {
+		sinks = append(sinks, logs)
+	}
+	if len(sinks) == 0 {
+		return logr.Discard()
+	}
+	return zap.New(zap.WriteTo(io.MultiWriter(sinks...)), zap.Level(zapcore.DebugLevel))
 }
 
 // Stop stops the manager and waits for it to finish.
