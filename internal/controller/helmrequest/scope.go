@@ -86,8 +86,19 @@ func (s *scope) failed(r *Reconciler, err error) (reconcile.Result, error) {
 	if s.statusChanged() {
 		r.Recorder.Eventf(s.hr, nil, "Warning", pe.reason, "Reconcile", "%s", msg)
 	}
+	if pe.stalled {
+		// What fixes a stall is mostly watched (the spec, values sources,
+		// dependencies); a slow recheck catches the rest. No fast retry:
+		// one that ran before the cache saw this status would act on what
+		// the status was meant to stop (a rolled-back upgrade, tried again).
+		return reconcile.Result{RequeueAfter: stalledRecheck}, nil
+	}
 	return reconcile.Result{}, err
 }
+
+// stalledRecheck is how soon a stalled HelmRequest is looked at again
+// without an event.
+const stalledRecheck = 15 * time.Second
 
 // succeeded summarises a reconcile in which every phase and target passed.
 func (s *scope) succeeded() {
