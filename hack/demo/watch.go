@@ -31,7 +31,10 @@ func watchReady(ctx context.Context, c client.Client, objs []*unstructured.Unstr
 		ready := 0
 		for _, o := range objs {
 			state, ok := readiness(ctx, c, o)
-			key := o.GetKind() + " " + client.ObjectKeyFromObject(o).String()
+			key := o.GetKind() + " " + o.GetName()
+			if o.GetNamespace() != "" {
+				key = o.GetKind() + " " + o.GetNamespace() + "/" + o.GetName()
+			}
 			if state != last[key] {
 				step(key + ": " + state)
 				last[key] = state
