@@ -49,6 +49,7 @@ generate:
 ## manifests: CRDs from the API types
 manifests:
 	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=config/crd/bases
+	cp config/crd/bases/*.yaml charts/captain/crds/
 
 ## demo: run Captain end to end on a local control plane until Ctrl-C (DEMO_EXIT=1: exit once all is Ready)
 demo: testbin
