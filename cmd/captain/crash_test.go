@@ -50,6 +50,13 @@ func startManager(t *testing.T, kubeconfig string, flags ...string) *managerProc
 		"--metrics-bind-address=0", "--health-probe-bind-address=0"}, flags...)
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), runAsManager+"=1")
+	return runProcess(t, cmd)
+}
+
+// runProcess starts cmd and kills it when the test ends, showing its output
+// if the test failed.
+func runProcess(t *testing.T, cmd *exec.Cmd) *managerProcess {
+	t.Helper()
 	p := &managerProcess{cmd: cmd, out: &syncBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	if err := cmd.Start(); err != nil {
@@ -62,7 +69,7 @@ func startManager(t *testing.T, kubeconfig string, flags ...string) *managerProc
 	t.Cleanup(func() {
 		p.kill()
 		if t.Failed() {
-			t.Logf("manager output:\n%s", p.out.String())
+			t.Logf("output of %s:\n%s", cmd.Path, p.out.String())
 		}
 	})
 	return p

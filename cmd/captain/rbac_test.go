@@ -536,22 +536,7 @@ func startCaptain(t *testing.T, args ...string) *managerProcess {
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env
-	p := &managerProcess{cmd: cmd, out: &syncBuffer{}, done: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = p.out, p.out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		_ = cmd.Wait()
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		p.kill()
-		if t.Failed() {
-			t.Logf("output of %s:\n%s", bin, p.out.String())
-		}
-	})
-	return p
+	return runProcess(t, cmd)
 }
 
 // refusedPattern finds the API server refusing Captain's ServiceAccount a
