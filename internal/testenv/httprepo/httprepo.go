@@ -38,7 +38,7 @@ func New(tb testing.TB, opts ...Option) *Server {
 	for _, o := range opts {
 		o(&s.opts)
 	}
-	folders, err := s.opts.folders(tb)
+	folders, err := s.opts.charts.Resolve(tb)
 	if err != nil {
 		tb.Fatalf("httprepo: %v", err)
 	}

@@ -1,8 +1,6 @@
 package httprepo
 
 import (
-	"testing"
-
 	"captain.io/captain/internal/testenv/testcharts"
 )
 
@@ -10,9 +8,7 @@ import (
 type Option func(*options)
 
 type options struct {
-	chartsDir         string
-	chartFolders      []string
-	chartFoldersSet   bool
+	charts            testcharts.Selection
 	username          string
 	password          string
 	token             string
@@ -23,14 +19,13 @@ type options struct {
 
 // WithChartsDir serves every chart folder in dir instead of testdata/charts.
 func WithChartsDir(dir string) Option {
-	return func(o *options) { o.chartsDir = dir }
+	return func(o *options) { o.charts.Dir = dir }
 }
 
 // WithCharts serves exactly these chart folders; with none, the repository starts empty.
 func WithCharts(folders ...string) Option {
 	return func(o *options) {
-		o.chartFolders = folders
-		o.chartFoldersSet = true
+		o.charts.Folders, o.charts.Set = folders, true
 	}
 }
 
@@ -61,15 +56,4 @@ func WithClientCertRequired() Option {
 // ("plain-0.1.0.tgz") rather than absolute, as some real repositories do.
 func WithRelativeURLs() Option {
 	return func(o *options) { o.relativeURLs = true }
-}
-
-func (o *options) folders(tb testing.TB) ([]string, error) {
-	if o.chartFoldersSet {
-		return o.chartFolders, nil
-	}
-	dir := o.chartsDir
-	if dir == "" {
-		dir = testcharts.Dir(tb)
-	}
-	return testcharts.Folders(dir)
 }

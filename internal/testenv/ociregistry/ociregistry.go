@@ -46,7 +46,7 @@ func New(tb testing.TB, opts ...Option) *Registry {
 	for _, o := range opts {
 		o(&r.opts)
 	}
-	folders, err := r.opts.folders(tb)
+	folders, err := r.opts.charts.Resolve(tb)
 	if err != nil {
 		tb.Fatalf("ociregistry: %v", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"testing"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -15,40 +14,26 @@ import (
 type Option func(*options)
 
 type options struct {
-	chartsDir       string
-	chartFolders    []string
-	chartFoldersSet bool
-	username        string
-	password        string
+	charts   testcharts.Selection
+	username string
+	password string
 }
 
 // WithChartsDir pushes every chart folder in dir instead of testdata/charts.
 func WithChartsDir(dir string) Option {
-	return func(o *options) { o.chartsDir = dir }
+	return func(o *options) { o.charts.Dir = dir }
 }
 
 // WithCharts pushes exactly these chart folders; with none, the registry starts empty.
 func WithCharts(folders ...string) Option {
 	return func(o *options) {
-		o.chartFolders = folders
-		o.chartFoldersSet = true
+		o.charts.Folders, o.charts.Set = folders, true
 	}
 }
 
 // WithBasicAuth makes the registry refuse, with 401, requests without these credentials.
 func WithBasicAuth(username, password string) Option {
 	return func(o *options) { o.username, o.password = username, password }
-}
-
-func (o *options) folders(tb testing.TB) ([]string, error) {
-	if o.chartFoldersSet {
-		return o.chartFolders, nil
-	}
-	dir := o.chartsDir
-	if dir == "" {
-		dir = testcharts.Dir(tb)
-	}
-	return testcharts.Folders(dir)
 }
 
 // writeHtpasswd writes a one-user htpasswd file in dir. The lowest bcrypt cost keeps each

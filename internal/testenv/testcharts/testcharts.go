@@ -107,3 +107,24 @@ func findDir() (string, error) {
 	}
 	return charts, nil
 }
+
+// Selection picks the chart folders a test repository serves: exactly
+// Folders once Set, else every chart folder of Dir (testdata/charts when
+// empty).
+type Selection struct {
+	Dir     string
+	Folders []string
+	Set     bool
+}
+
+// Resolve lists the selected folders.
+func (s Selection) Resolve(tb testing.TB) ([]string, error) {
+	if s.Set {
+		return s.Folders, nil
+	}
+	dir := s.Dir
+	if dir == "" {
+		dir = Dir(tb)
+	}
+	return Folders(dir)
+}
