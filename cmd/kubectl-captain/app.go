@@ -51,7 +51,7 @@ func (a *app) command() *cobra.Command {
 	a.completeNamespaces(root)
 	root.AddCommand(
 		a.installCommand(), a.upgradeCommand(), a.rollbackCommand(), a.uninstallCommand(),
-		a.listCommand(), a.statusCommand(), a.historyCommand(), a.valuesCommand(),
+		a.listCommand(), a.statusCommand(), a.historyCommand(), a.diffCommand(), a.valuesCommand(), a.importCommand(),
 		a.repoCommand(), a.searchCommand(), a.migrateCommand(), a.versionCommand(),
 	)
 	markFailures(root)

@@ -46,6 +46,15 @@ func TestLifecycleFromURL(t *testing.T) {
 	g.Expect(out).To(ContainSubstring("Synced: release " + ns + "/app is deployed with chart version 1.2.4\n"))
 	g.Expect(specValues(g, c.helmRequest(g, ns, "app"))).To(Equal(map[string]any{"greeting": "hello", "extra": 1.0}), "--reuse-values is the default")
 
+	out = run("diff", "app", url("versioned-1.2.3"))
+	g.Expect(out).To(ContainSubstring("ConfigMap " + ns + "/app: update\n"))
+	g.Expect(out).To(ContainSubstring("-  chartVersion: 1.2.4\n+  chartVersion: 1.2.3\n"))
+	g.Expect(out).To(HaveSuffix("0 to create, 1 to update, 0 to delete, 0 unchanged; drift in 0 objects (0 fields)\n"))
+	editConfigMap(g, c, ns, "app", "chartVersion", "edited by hand")
+	out = run("diff", "app", "--detect-drift")
+	g.Expect(out).To(MatchRegexp(`chartVersion: applied "1\.2\.4", live "edited by hand"`))
+	g.Expect(out).To(HaveSuffix("drift in 1 objects (1 fields)\n"))
+
 	out = run("upgrade", "app", "--set", "extra=2", "--dry-run")
 	manifest := yamlMap(g, out)
 	g.Expect(manifest).To(HaveKeyWithValue("metadata", map[string]any{"name": "app", "namespace": ns}), "a manifest for Git, without what the server wrote")
@@ -152,6 +161,13 @@ func TestErrorsAndExitCodes(t *testing.T) {
 			g.Expect(r.out).To(BeEmpty())
 		})
 	}
+}
+
+func editConfigMap(g Gomega, c *cluster, ns, name, key, value string) {
+	cm := &corev1.ConfigMap{}
+	g.ExpectWithOffset(1, c.cp.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, cm)).To(Succeed())
+	cm.Data[key] = value
+	g.ExpectWithOffset(1, c.cp.Client.Update(context.Background(), cm)).To(Succeed())
 }
 
 func specValues(g Gomega, hr *v1.HelmRequest) map[string]any {

@@ -29,6 +29,15 @@ type specFlags struct {
 var targetFlags = []string{"cluster", "all-clusters", "cluster-selector"}
 
 func (f *specFlags) add(cmd *cobra.Command) {
+	f.addChanges(cmd)
+	fs := cmd.Flags()
+	fs.BoolVar(&f.dryRun, "dry-run", false, "Print the HelmRequest instead of writing it (with -o yaml: a manifest for GitOps)")
+	f.wait.add(cmd, "Captain reports the HelmRequest Ready", "How long --wait waits")
+	f.output = addOutputFlag(cmd, formatTable, formatTable, formatYAML, formatJSON, formatName)
+}
+
+// addChanges adds the flags that change the spec, which diff shares.
+func (f *specFlags) addChanges(cmd *cobra.Command) {
 	fs := cmd.Flags()
 	fs.StringVar(&f.version, "version", "", "Chart version or semver range (\">=1.2 <2\", \"~1.4\"); empty means the latest stable. Not for http(s) URLs, which name the version")
 	fs.StringArrayVarP(&f.values.ValueFiles, "values", "f", nil, "Values from a YAML file (- for stdin); repeat to layer several")
@@ -41,9 +50,6 @@ func (f *specFlags) add(cmd *cobra.Command) {
 	fs.StringVar(&f.sourceSecret, "source-secret", "", "Secret in the namespace with credentials for an http(s) or oci:// chart (username/password or token, ca.crt, tls.crt/tls.key)")
 	fs.BoolVar(&f.insecure, "insecure-skip-tls-verify", false, "Do not verify the TLS certificate of an http(s) or oci:// chart's server")
 	fs.BoolVar(&f.plainHTTP, "plain-http", false, "Reach an oci:// registry over plain HTTP")
-	fs.BoolVar(&f.dryRun, "dry-run", false, "Print the HelmRequest instead of writing it (with -o yaml: a manifest for GitOps)")
-	f.wait.add(cmd, "Captain reports the HelmRequest Ready", "How long --wait waits")
-	f.output = addOutputFlag(cmd, formatTable, formatTable, formatYAML, formatJSON, formatName)
 	cmd.MarkFlagsMutuallyExclusive(targetFlags...)
 }
 

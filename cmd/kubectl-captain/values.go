@@ -159,18 +159,9 @@ func origins(r values.Result) []leafOrigin {
 	leaves := r.Provenance()
 	out := make([]leafOrigin, len(leaves))
 	for i, l := range leaves {
-		out[i] = leafOrigin{Path: l.Path.String(), Value: lookup(redacted, l.Path), Origin: l.Origin.String()}
+		out[i] = leafOrigin{Path: l.Path.String(), Value: values.At(redacted, l.Path), Origin: l.Origin.String()}
 	}
 	return out
-}
-
-func lookup(m map[string]any, path values.Path) any {
-	var v any = m
-	for _, k := range path {
-		mm, _ := v.(map[string]any)
-		v = mm[k]
-	}
-	return v
 }
 
 // printOrigins writes the PATH VALUE ORIGIN table.

@@ -39,6 +39,18 @@ func (f *Factory) Apply(ctx context.Context, req *Request) (*Applied, error) {
 				return applied, err
 			}
 			continue
+		case ActionAdopt:
+			adopted, err := f.adopt(req)
+			if err != nil {
+				return applied, err
+			}
+			if adopted {
+				continue
+			}
+			// Made from another chart or values: upgrading makes it ours.
+			applied.Actions = append(applied.Actions, ActionUpgrade)
+			applied.Outcome, err = f.upgrade(ctx, req)
+			return applied, err
 		case ActionInstall:
 			applied.Outcome, err = f.install(ctx, req)
 		case ActionUpgrade:

@@ -17,7 +17,7 @@ import (
 // gzipped chart comes with it) is the costly part, so each record is decoded
 // once: a revision's manifest never changes after it is recorded.
 func (f *Factory) DeployedManifest(t Target, st *State) (manifest string, revision int, err error) {
-	rev := st.deployed()
+	rev := st.Deployed()
 	if rev == nil {
 		return "", 0, fmt.Errorf("release %s/%s has no deployed revision", st.Namespace, st.Name)
 	}
@@ -37,8 +37,8 @@ func (f *Factory) DeployedManifest(t Target, st *State) (manifest string, revisi
 	return rel.Manifest, rev.Number, nil
 }
 
-// deployed is the newest deployed revision, or nil.
-func (s *State) deployed() *Revision {
+// Deployed is the newest deployed revision, or nil.
+func (s *State) Deployed() *Revision {
 	for i := len(s.Revisions) - 1; i >= 0; i-- {
 		if s.Revisions[i].Status == helmrelease.StatusDeployed {
 			return &s.Revisions[i]

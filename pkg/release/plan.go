@@ -13,6 +13,9 @@ const (
 	ActionRefuse Action = "Refuse"
 	// ActionUnlock: a dead operation left the release pending.
 	ActionUnlock Action = "Unlock"
+	// ActionAdopt: spec.adopt takes over a deployed release someone else
+	// made; made from the requested chart and values, it needs no upgrade.
+	ActionAdopt Action = "Adopt"
 	// ActionInstall: there is no release.
 	ActionInstall Action = "Install"
 	// ActionUpgrade: the release differs from the request, or failed.
@@ -28,10 +31,14 @@ func NextAction(st *State, req *Request) Action {
 	if !st.Exists() {
 		return ActionInstall
 	}
-	if !req.Options.Adopt && st.Owner() != req.Owner {
-		return ActionRefuse
-	}
 	latest := st.Latest()
+	switch {
+	case st.Owner() == req.Owner:
+	case !req.Options.Adopt:
+		return ActionRefuse
+	case latest.Status == helmrelease.StatusDeployed:
+		return ActionAdopt
+	}
 	switch {
 	case latest.Status.IsPending():
 		return ActionUnlock

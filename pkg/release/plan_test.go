@@ -27,7 +27,11 @@ func TestNextAction(t *testing.T) {
 		{"pending install", []Revision{rev(1, helmrelease.StatusPendingInstall, me, "d1")}, false, ActionUnlock},
 		{"made with the helm CLI", []Revision{rev(1, helmrelease.StatusDeployed, Owner{}, "")}, false, ActionRefuse},
 		{"owned by another HelmRequest", []Revision{rev(1, helmrelease.StatusDeployed, other, "d1")}, false, ActionRefuse},
-		{"adopting a helm CLI release", []Revision{rev(1, helmrelease.StatusDeployed, Owner{}, "")}, true, ActionUpgrade},
+		{"adopting a helm CLI release", []Revision{rev(1, helmrelease.StatusDeployed, Owner{}, "")}, true, ActionAdopt},
+		{"adopting another HelmRequest's release", []Revision{rev(1, helmrelease.StatusDeployed, other, "d1")}, true, ActionAdopt},
+		{"adopting a failed release", []Revision{rev(1, helmrelease.StatusFailed, Owner{}, "")}, true, ActionUpgrade},
+		{"adopting a pending release", []Revision{rev(1, helmrelease.StatusPendingInstall, Owner{}, "")}, true, ActionUnlock},
+		{"adopt set on a release already owned", []Revision{rev(1, helmrelease.StatusDeployed, me, "d1")}, true, ActionNone},
 		{"uninstalled with kept history", []Revision{rev(1, helmrelease.StatusUninstalled, me, "d1")}, false, ActionInstall},
 	}
 	for _, tc := range cases {

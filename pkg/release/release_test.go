@@ -284,7 +284,7 @@ func TestReleasesOfOthersAreNotTouched(t *testing.T) {
 	g.Expect(helmHistory(t, ns, "app")).To(HaveLen(1), "nothing was changed")
 
 	// Another HelmRequest may not take it either, nor uninstall it.
-	other := request(t, ns, ch, nil, "d1")
+	other := request(t, ns, ch, map[string]any{"replicaCount": 2}, "d1")
 	other.Owner = release.Owner{Namespace: "apps", Name: "other"}
 	other.Options.Adopt = true
 	_, err = factory.Apply(ctx, other)

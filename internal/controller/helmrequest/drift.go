@@ -120,7 +120,7 @@ func driftInput(hr *v1.HelmRequest, vals values.Result, manifest string, key []b
 		Namespace:    hr.ReleaseNamespace(),
 		LastApplied:  manifest,
 		Desired:      manifest,
-		SecretValues: secretValues(vals),
+		SecretValues: vals.SecretStrings(),
 		RedactionKey: key,
 	}
 	if d := hr.Spec.DriftDetection; d != nil {
@@ -175,46 +175,4 @@ func logDriftCheck(ctx context.Context, t *target, out driftOutcome) {
 		l.Info("drift not fully checked or corrected", "problem", out.failure)
 	}
 	l.V(1).Info("checked drift", "objects", out.summary.Objects, "fields", out.summary.Fields, "took", time.Since(out.at).String())
-}
-
-// secretValues are the strings in the values that came from Secrets, which
-// the diff masks wherever they occur.
-func secretValues(vals values.Result) []string {
-	effective := vals.Effective()
-	var out []string
-	for _, leaf := range vals.Provenance() {
-		if leaf.Origin.Secret() {
-			out = appendStrings(out, valueAt(effective, leaf.Path))
-		}
-	}
-	return out
-}
-
-func valueAt(m map[string]any, path values.Path) any {
-	var v any = m
-	for _, k := range path {
-		node, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = node[k]
-	}
-	return v
-}
-
-// appendStrings adds the strings in v, a leaf: a scalar or a list.
-func appendStrings(out []string, v any) []string {
-	switch v := v.(type) {
-	case string:
-		return append(out, v)
-	case []any:
-		for _, e := range v {
-			out = appendStrings(out, e)
-		}
-	case map[string]any:
-		for _, e := range v {
-			out = appendStrings(out, e)
-		}
-	}
-	return out
 }
