@@ -42,12 +42,30 @@ func (f *flags) bind(fs *flag.FlagSet) {
 	fs.DurationVar(&f.LeaseDuration, "leader-elect-lease-duration", 15*time.Second, "How long a leader's Lease holds without renewal before a standby takes over.")
 	fs.DurationVar(&f.RenewDeadline, "leader-elect-renew-deadline", 10*time.Second, "How long the leader keeps trying to renew its Lease before it steps down.")
 	fs.DurationVar(&f.RetryPeriod, "leader-elect-retry-period", 2*time.Second, "How often candidates try to take or renew the Lease.")
+	fs.DurationVar(&f.ShutdownGracePeriod, "shutdown-grace-period", manager.DefaultShutdownGracePeriod, "On SIGTERM, how long reconciles under way may go on so that Helm operations in flight finish; keep it below the Pod's terminationGracePeriodSeconds. An operation cut short is recovered by the next leader.")
 	fs.StringVar(&f.localLabels, "local-cluster-labels", "", "Labels of the local cluster that overlays match, e.g. captain.io/environment=prod,region=eu.")
 	fs.StringVar(&f.ChartCacheDir, "chart-cache-dir", "", "Folder where downloaded chart archives are kept by digest, so that a restart does not download them again; empty keeps them in memory only. In a container, mount an emptyDir there.")
 	f.ChartCacheBytes = chartrepo.DefaultMaxCacheBytes
 	f.MaxIndexSize = chartrepo.DefaultMaxIndexSize
 	fs.Var((*byteSize)(&f.MaxIndexSize), "max-index-size", "Largest chart repository index read, in bytes or as a quantity such as 100Mi; a larger one fails the ChartRepo's sync.")
 	fs.Var((*byteSize)(&f.ChartCacheBytes), "chart-cache-size", "Most bytes of chart archives kept in --chart-cache-dir, in bytes or as a quantity such as 512Mi; the least recently used go first.")
+}
+
+// bindLogFlags adds --log-level and --log-format, the usual names of what
+// controller-runtime's --zap-log-level and --zap-encoder set.
+func bindLogFlags(fs *flag.FlagSet) {
+	fs.Func("log-level", "Log level: error, info (the default), debug, or a number for more detail (2, 3, ...).", func(v string) error {
+		return fs.Set("zap-log-level", v)
+	})
+	fs.Func("log-format", "Log format: json (the default) or text.", func(v string) error {
+		switch v {
+		case "json":
+			return fs.Set("zap-encoder", "json")
+		case "text":
+			return fs.Set("zap-encoder", "console")
+		}
+		return fmt.Errorf("%q is not json or text", v)
+	})
 }
 
 // byteSize is a flag for a number of bytes, given plain or as a Kubernetes

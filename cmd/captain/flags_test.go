@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	. "github.com/onsi/gomega"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 )
 
 func TestChartCacheFlags(t *testing.T) {
@@ -51,4 +52,36 @@ func TestChartCacheSizeDefaultInHelp(t *testing.T) {
 	var f flags
 	f.bind(fs)
 	NewWithT(t).Expect(fs.Lookup("chart-cache-size").DefValue).To(Equal("1Gi"))
+}
+
+// --log-level and --log-format set controller-runtime's zap flags.
+func TestLogFlags(t *testing.T) {
+	cases := []struct {
+		args                 []string
+		wantLevel, wantCodec string
+		wantErr              string
+	}{
+		{args: []string{"--log-level=debug", "--log-format=text"}, wantLevel: "debug", wantCodec: "console"},
+		{args: []string{"--log-level=error", "--log-format=json"}, wantLevel: "error", wantCodec: "json"},
+		{args: []string{"--log-format=xml"}, wantErr: `invalid value "xml" for flag -log-format: "xml" is not json or text`},
+		{args: []string{"--log-level=loud"}, wantErr: `invalid value "loud" for flag -log-level`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.args[0], func(t *testing.T) {
+			g := NewWithT(t)
+			fs := flag.NewFlagSet("captain", flag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			zapOpts := zap.Options{}
+			zapOpts.BindFlags(fs)
+			bindLogFlags(fs)
+			err := fs.Parse(tc.args)
+			if tc.wantErr != "" {
+				g.Expect(err).To(MatchError(ContainSubstring(tc.wantErr)))
+				return
+			}
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(fs.Lookup("zap-log-level").Value.String()).To(Equal(tc.wantLevel))
+			g.Expect(fs.Lookup("zap-encoder").Value.String()).To(Equal(tc.wantCodec))
+		})
+	}
 }

@@ -28,6 +28,7 @@ func run(ctx context.Context, args []string) error {
 	f.bind(fs)
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(fs)
+	bindLogFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

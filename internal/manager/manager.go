@@ -72,7 +72,15 @@ type Options struct {
 	// LeaseDuration, RenewDeadline and RetryPeriod tune leader election;
 	// zero means controller-runtime's defaults (15s, 10s, 2s).
 	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
+	// ShutdownGracePeriod is how long reconciles under way may go on once
+	// the manager is told to stop, so that Helm operations in flight finish;
+	// 0 means DefaultShutdownGracePeriod.
+	ShutdownGracePeriod time.Duration
 }
+
+// DefaultShutdownGracePeriod fits in Kubernetes' default 30 s between
+// SIGTERM and SIGKILL.
+const DefaultShutdownGracePeriod = 25 * time.Second
 
 // ShardLabel assigns a HelmRequest to the manager started with that --shard.
 const ShardLabel = "captain.io/shard"
@@ -87,6 +95,13 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 	if err != nil {
 		return nil, err
 	}
+	grace := o.ShutdownGracePeriod
+	if grace <= 0 {
+		grace = DefaultShutdownGracePeriod
+	}
+	// The manager waits for the drained reconciles, then a little longer
+	// for everything else to stop.
+	shutdownTimeout := grace + 5*time.Second
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme: s,
 		Cache:  cacheOpts,
@@ -102,6 +117,10 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 		LeaseDuration:           durationOrNil(o.LeaseDuration),
 		RenewDeadline:           durationOrNil(o.RenewDeadline),
 		RetryPeriod:             durationOrNil(o.RetryPeriod),
+		// A standby takes over as soon as this one stopped, not a lease
+		// duration later.
+		LeaderElectionReleaseOnCancel: true,
+		GracefulShutdownTimeout:       &shutdownTimeout,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating manager: %w", err)
@@ -112,7 +131,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		return nil, err
 	}
-	if err := setupControllers(ctx, mgr, cfg, o); err != nil {
+	if err := setupControllers(ctx, mgr, cfg, o, draining(ctx, grace)); err != nil {
 		return nil, err
 	}
 	return mgr, nil
@@ -120,7 +139,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 
 // setupControllers wires the controllers. They share one chart fetcher
 // (and its caches) and the in-memory indexes of the ChartRepos.
-func setupControllers(ctx context.Context, mgr manager.Manager, cfg *rest.Config, o Options) error {
+func setupControllers(ctx context.Context, mgr manager.Manager, cfg *rest.Config, o Options, drain context.Context) error {
 	direct, err := client.New(cfg, client.Options{Scheme: mgr.GetScheme()})
 	if err != nil {
 		return err
@@ -180,11 +199,19 @@ func setupControllers(ctx context.Context, mgr manager.Manager, cfg *rest.Config
 		LocalClusterLabels:  o.LocalClusterLabels,
 		RequeueInterval:     o.RequeueInterval,
 		DriftCheckInterval:  o.DriftCheckInterval,
+		Draining:            drain,
 	}
 	if err := requests.SetupWithManager(ctx, mgr, opts); err != nil {
 		return fmt.Errorf("setting up the HelmRequest controller: %w", err)
 	}
 	return nil
+}
+
+// draining ends grace after ctx does.
+func draining(ctx context.Context, grace time.Duration) context.Context {
+	drain, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	context.AfterFunc(ctx, func() { time.AfterFunc(grace, cancel) })
+	return drain
 }
 
 // maxRetryDelay caps the backoff of failed reconciles. Some fixes are seen

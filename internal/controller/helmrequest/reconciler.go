@@ -22,6 +22,9 @@ import (
 	"captain.io/captain/pkg/release"
 )
 
+// statusPatchTimeout bounds the status patch that ends a reconcile.
+const statusPatchTimeout = 5 * time.Second
+
 // Finalizer makes deleting a HelmRequest uninstall its release first.
 const Finalizer = "captain.io/release"
 
@@ -55,11 +58,17 @@ type Reconciler struct {
 	DriftCheckInterval time.Duration
 	// drift remembers the last drift check of each release and cluster.
 	drift driftChecks
+	// Draining, when set, ends a while after the manager was told to stop:
+	// until then a reconcile under way goes on, so that its Helm operations
+	// finish and their outcome is recorded rather than cut short.
+	Draining context.Context
 }
 
 // Reconcile runs the phases in order and records the outcome once, in a
 // single status patch that is skipped when nothing changed.
 func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	ctx, done := r.outliveStop(ctx)
+	defer done()
 	hr := &v1.HelmRequest{}
 	if err := r.Client.Get(ctx, req.NamespacedName, hr); err != nil {
 		return reconcile.Result{}, ctrl.IgnoreNotFound(err)
@@ -81,13 +90,28 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 
 	s := newScope(hr)
 	result, err := r.reconcilePhases(ctx, s)
-	perr := r.patchStatus(ctx, s)
+	// The outcome of an operation cut short by a stop is still recorded.
+	statusCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), statusPatchTimeout)
+	defer cancel()
+	perr := r.patchStatus(statusCtx, s)
 	if apierrors.IsConflict(perr) {
 		// This pass worked from a stale copy (the cache had not seen our own
 		// last write yet): run again on a fresh one rather than clobber it.
 		return reconcile.Result{Requeue: true}, nil
 	}
 	return result, errors.Join(err, perr)
+}
+
+// outliveStop detaches ctx from the manager's stop, tying it to Draining
+// instead: an interrupted install or upgrade leaves a release failed or
+// pending, which costs the next leader an unlock and a retry.
+func (r *Reconciler) outliveStop(ctx context.Context) (context.Context, func()) {
+	if r.Draining == nil {
+		return ctx, func() {}
+	}
+	detached, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(r.Draining, cancel)
+	return detached, func() { stop(); cancel() }
 }
 
 func (r *Reconciler) reconcilePhases(ctx context.Context, s *scope) (reconcile.Result, error) {

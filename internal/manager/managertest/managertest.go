@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"sync/atomic"
+	"time"
 
 	"github.com/go-logr/logr"
 	"go.uber.org/zap/zapcore"
@@ -54,6 +55,10 @@ func Start(cfg *rest.Config, o manager.Options, opts ...Option) (*Manager, error
 	}
 	if o.ProbeAddr == "" {
 		o.ProbeAddr = "0"
+	}
+	if o.ShutdownGracePeriod == 0 {
+		// Tests stop managers with work under way; they need not drain it.
+		o.ShutdownGracePeriod = time.Second
 	}
 	m := &Manager{Writes: &atomic.Int64{}, done: make(chan error, 1)}
 	counted := rest.CopyConfig(cfg)
