@@ -83,10 +83,11 @@ func run() error {
 	if err := watchReady(ctx, cp.Client, objs); err != nil {
 		return err
 	}
-	if err := printReleases(ctx, cp.Client); err != nil {
+	if err := showPlugin(ctx, root, dir, kubeconfig); err != nil {
 		return err
 	}
 	fmt.Printf("\nPoint kubectl at the demo cluster:\n  export KUBECONFIG=%s\n  kubectl get helmrequests,chartrepos,charts -A\n", kubeconfig)
+	fmt.Printf("  %s/kubectl-captain status web   # the plugin built for the demo\n", dir)
 	if os.Getenv("DEMO_EXIT") == "1" {
 		return nil
 	}

@@ -3,9 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
@@ -77,28 +74,4 @@ func readiness(ctx context.Context, c client.Client, o *unstructured.Unstructure
 	default:
 		return "not Ready (" + cond.Reason + ") — " + cond.Message, false
 	}
-}
-
-// printReleases lists the HelmRequests, as `kubectl captain list` will.
-func printReleases(ctx context.Context, c client.Client) error {
-	list := &v1.HelmRequestList{}
-	if err := c.List(ctx, list); err != nil {
-		return err
-	}
-	fmt.Println()
-	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "NAMESPACE\tNAME\tCHART\tVERSION\tRELEASE\tCLUSTERS (REVISION)\tPHASE")
-	for _, hr := range list.Items {
-		chart := hr.Spec.Chart
-		if chart == "" && hr.Spec.Source != nil && hr.Spec.Source.HTTP != nil {
-			chart = hr.Spec.Source.HTTP.URL
-		}
-		var clusters []string
-		for _, cs := range hr.Status.Clusters {
-			clusters = append(clusters, fmt.Sprintf("%s (%d)", cs.Name, cs.Revision))
-		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s/%s\t%s\t%s\n", hr.Namespace, hr.Name, chart, hr.Status.Version,
-			hr.ReleaseNamespace(), hr.ReleaseName(), strings.Join(clusters, ", "), hr.Status.Phase)
-	}
-	return w.Flush()
 }
