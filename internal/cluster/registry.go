@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -47,6 +48,11 @@ type Registry struct {
 	// on it can go too.
 	forget func(*rest.Config)
 
+	// MaxAge, when set, makes Config check a Secret read longer ago than
+	// that again. A manager that probes Clusters refreshes them itself; a
+	// shard, which does not, would otherwise keep a rotated kubeconfig.
+	MaxAge time.Duration
+
 	mu      sync.Mutex
 	entries map[string]entry
 }
@@ -54,6 +60,7 @@ type Registry struct {
 type entry struct {
 	secretVersion string
 	config        *rest.Config
+	readAt        time.Time
 }
 
 // NewRegistry returns an empty registry reading Secrets with reader from
@@ -68,7 +75,7 @@ func (r *Registry) Config(ctx context.Context, c *v1.Cluster) (*rest.Config, err
 	r.mu.Lock()
 	e, ok := r.entries[c.Name]
 	r.mu.Unlock()
-	if ok {
+	if ok && (r.MaxAge <= 0 || time.Since(e.readAt) < r.MaxAge) {
 		return e.config, nil
 	}
 	return r.Refresh(ctx, c)
@@ -91,6 +98,8 @@ func (r *Registry) Refresh(ctx context.Context, c *v1.Cluster) (*rest.Config, er
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if e, ok := r.entries[c.Name]; ok && e.secretVersion == secret.ResourceVersion {
+		e.readAt = time.Now()
+		r.entries[c.Name] = e
 		return e.config, nil
 	}
 	cfg, err := restConfig(secret, keyOf(ref))
@@ -99,7 +108,7 @@ func (r *Registry) Refresh(ctx context.Context, c *v1.Cluster) (*rest.Config, er
 		return nil, &Error{Reason: ReasonKubeconfigInvalid, Err: fmt.Errorf("spec.kubeconfigSecretRef: Secret %s/%s: %w", r.namespace, ref.Name, err)}
 	}
 	r.dropLocked(c.Name)
-	r.entries[c.Name] = entry{secretVersion: secret.ResourceVersion, config: cfg}
+	r.entries[c.Name] = entry{secretVersion: secret.ResourceVersion, config: cfg, readAt: time.Now()}
 	return cfg, nil
 }
 

@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"testing"
+	"time"
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
@@ -84,4 +85,43 @@ func TestRegistryRebuildsOnSecretChange(t *testing.T) {
 
 	reg.Forget("member")
 	g.Expect(forgotten).To(Equal([]*rest.Config{first, second}))
+}
+
+// With MaxAge, a config read longer ago than that is checked again on use:
+// a shard, which probes no Cluster, still follows a rotated kubeconfig.
+func TestRegistryMaxAge(t *testing.T) {
+	cases := []struct {
+		name      string
+		maxAge    time.Duration
+		wantToken string
+	}{
+		{"without MaxAge the config is kept until a Refresh", 0, "one"},
+		{"with MaxAge an old config is checked again", time.Millisecond, "two"},
+	}
+	cp := testenv.StartForTest(t, testenv.WithoutCRDs())
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			ctx := context.Background()
+			ns := cp.NewNamespace(t)
+			secret := &corev1.Secret{
+				ObjectMeta: metav1.ObjectMeta{Name: "member-kubeconfig", Namespace: ns},
+				Data:       map[string][]byte{"value": kubeconfig("{token: one}")},
+			}
+			g.Expect(cp.Client.Create(ctx, secret)).To(Succeed())
+			reg := NewRegistry(cp.Client, ns, nil)
+			reg.MaxAge = tc.maxAge
+			c := &v1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: "member"},
+				Spec: v1.ClusterSpec{KubeconfigSecretRef: v1.SecretKeyReference{Name: "member-kubeconfig"}}}
+			_, err := reg.Config(ctx, c)
+			g.Expect(err).NotTo(HaveOccurred())
+
+			secret.Data["value"] = kubeconfig("{token: two}")
+			g.Expect(cp.Client.Update(ctx, secret)).To(Succeed())
+			time.Sleep(2 * time.Millisecond)
+			cfg, err := reg.Config(ctx, c)
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(cfg.BearerToken).To(Equal(tc.wantToken))
+		})
+	}
 }
