@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log"
+	"net/http"
 	"sync/atomic"
 	"time"
 
@@ -84,6 +85,9 @@ type Fetcher struct {
 	indexValidators *lru[string, validator]
 	parseIndex      func(data []byte, digest string) (*Index, error) // replaced by tests to count parses
 
+	// clients are the HTTP clients in use, by credentials.
+	clients *lru[string, *http.Client]
+
 	hits, misses atomic.Uint64
 }
 
@@ -112,6 +116,7 @@ func NewFetcher(opts FetcherOptions) *Fetcher {
 		size = DefaultCacheSize
 	}
 	f.charts = newLRU[string, *chart.Chart](size)
+	f.clients = newLRU[string, *http.Client](clientCacheSize)
 	// A validator is worth keeping only while its chart is cached.
 	f.validators = newLRU[string, validator](size)
 	f.initDisk(opts)

@@ -65,11 +65,10 @@ func (f *Fetcher) fetchArchive(ctx context.Context, rawURL string, creds Credent
 // caller with want has looked for it in the cache already, so then the
 // request is not conditional: a 304 would stand for another archive.
 func (f *Fetcher) download(ctx context.Context, rawURL, source string, creds Credentials, want string) (*chart.Chart, string, error) {
-	client, err := creds.HTTPClient(f.timeout)
+	client, err := f.httpClient(creds)
 	if err != nil {
 		return nil, "", fmt.Errorf("chart archive at %s: %w", source, err)
 	}
-	defer client.CloseIdleConnections()
 
 	var v validator
 	var cached *chart.Chart

@@ -317,3 +317,35 @@ func TestCredentialsStayOnTheirHost(t *testing.T) {
 	g.Expect(elsewhere).To(Receive(&h))
 	g.Expect(h.Get("Authorization")).To(BeEmpty())
 }
+
+// Fetches with the same credentials share connections, index and archives
+// alike; other credentials get a client, and connections, of their own.
+func TestFetchesShareConnectionsByCredentials(t *testing.T) {
+	g := NewWithT(t)
+	srv := httprepo.New(t, httprepo.WithCharts(testcharts.Path(t, "plain")))
+	var mu sync.Mutex
+	conns := map[string][]string{} // token -> client addresses, in order
+	srv.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		mu.Lock()
+		token := r.Header.Get("Authorization")
+		conns[token] = append(conns[token], r.RemoteAddr)
+		mu.Unlock()
+		next.ServeHTTP(w, r)
+	})
+	f := NewFetcher(FetcherOptions{})
+	for _, token := range []string{"one", "two"} {
+		creds := Credentials{Token: token}
+		for range 3 {
+			_, err := f.FetchIndex(t.Context(), srv.URL(), creds)
+			g.Expect(err).NotTo(HaveOccurred())
+			_, err = f.FetchURL(t.Context(), archiveURL(srv, "plain", "0.1.0"), creds)
+			g.Expect(err).NotTo(HaveOccurred())
+		}
+	}
+	g.Expect(conns).To(HaveLen(2))
+	one, two := conns["Bearer one"], conns["Bearer two"]
+	g.Expect(one).To(HaveLen(6))
+	g.Expect(one).To(HaveEach(one[0]), "one connection for one set of credentials")
+	g.Expect(two).To(HaveEach(two[0]))
+	g.Expect(two[0]).NotTo(Equal(one[0]), "other credentials, another connection")
+}

@@ -22,11 +22,10 @@ func (f *Fetcher) FetchIndex(ctx context.Context, repoURL string, creds Credenti
 	}
 	indexURL := resolveRef(base, &url.URL{Path: "index.yaml"})
 	rawURL, source := indexURL.String(), withoutUser(indexURL)
-	client, err := creds.HTTPClient(f.timeout)
+	client, err := f.httpClient(creds)
 	if err != nil {
 		return nil, fmt.Errorf("%s at %s: %w", indexWhat, source, err)
 	}
-	defer client.CloseIdleConnections()
 
 	v, cached := f.indexConditional(rawURL)
 	req, err := newGet(ctx, rawURL, v)
