@@ -33,6 +33,18 @@ func (r *Reconciler) releaseAll(ctx context.Context, s *scope) {
 		}()
 	}
 	wg.Wait()
+	recordNotes(s)
+}
+
+// recordNotes keeps the notes of the first target that made a revision in
+// this reconcile, so status.notes follows the newest install or upgrade.
+func recordNotes(s *scope) {
+	for _, t := range s.targets {
+		if t.notes != "" {
+			s.hr.Status.Notes = t.notes
+			return
+		}
+	}
 }
 
 // releaseIn brings one target to the desired state once its dependencies

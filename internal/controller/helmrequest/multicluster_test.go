@@ -145,6 +145,10 @@ func TestInstallToAllClusters(t *testing.T) {
 		g.Expect(staging.release(g, ns, "web").Exists()).To(BeFalse())
 		g.Expect(warnings(g, ns, "web")).To(ContainElement(And(
 			HaveField("Reason", "UninstallFailed"), HaveField("Note", ContainSubstring("cluster prod")))))
+		got := get(g, hr)
+		g.Expect(got.Status.Phase).To(Equal(v1.PhaseUninstalling))
+		g.Expect(got.Status.Clusters).To(ConsistOf(HaveField("Name", "prod")), "the clusters deletion waits for")
+		g.Expect(condition(got, v1.ReadyCondition).Reason).To(Equal("UninstallFailed"))
 	}, timeout, interval).Should(Succeed())
 	g.Consistently(func(g Gomega) {
 		g.Expect(controlPlane.Client.Get(ctx, client.ObjectKeyFromObject(hr), &v1.HelmRequest{})).To(Succeed())

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime/pkg/client"
@@ -172,15 +173,25 @@ func (r *Reconciler) finalize(ctx context.Context, hr *v1.HelmRequest) error {
 		// release made before its status was written.
 		clusters = []v1.ClusterReleaseStatus{{Name: v1.LocalCluster}}
 	}
+	s := newScope(hr)
+	var left []v1.ClusterReleaseStatus
 	var errs []error
 	for _, cs := range clusters {
 		if err := r.uninstallFrom(ctx, hr, cs); err != nil {
+			cs.Phase, cs.Message = v1.PhaseUninstalling, err.Error()
+			left = append(left, cs)
 			errs = append(errs, fmt.Errorf("cluster %s: %w", cs.Name, err))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		r.Recorder.Eventf(hr, nil, "Warning", "UninstallFailed", "Uninstall", "%s", err)
-		return err
+		// The status says what deletion waits for: the clusters left.
+		s.hr.Status.Clusters = left
+		msg := "uninstalling: " + err.Error()
+		s.setCondition(v1.ReadyCondition, metav1.ConditionFalse, "UninstallFailed", msg)
+		s.setCondition(v1.ReconcilingCondition, metav1.ConditionTrue, "UninstallFailed", msg)
+		s.hr.Status.Phase = v1.PhaseUninstalling
+		return errors.Join(err, r.patchStatus(ctx, s))
 	}
 	log.FromContext(ctx).Info("released the HelmRequest")
 	r.drift.forget(hr.UID)

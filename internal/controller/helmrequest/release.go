@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"helm.sh/helm/v3/pkg/chartutil"
@@ -58,6 +59,9 @@ func (r *Reconciler) applyRelease(ctx context.Context, s *scope, t *target) erro
 	if len(applied.Actions) > 0 {
 		r.Recorder.Eventf(s.hr, nil, "Normal", string(applied.Actions[len(applied.Actions)-1])+"Succeeded", "Release",
 			"release %s/%s in cluster %s at revision %d with chart %s %s", req.Namespace, req.Name, t.name, cs.Revision, s.chart.Chart.Name(), s.chart.Version)
+	}
+	if out := applied.Outcome; out != nil && out.Release != nil && out.Release.Info != nil {
+		t.notes = maskSecrets(out.Release.Info.Notes, t.values.SecretStrings())
 	}
 	cs.Phase, cs.Message, cs.Version, cs.Digest, cs.FailedDigest = v1.PhaseSynced, "", s.chart.Version, t.digest, ""
 	if len(applied.Actions) == 0 {
@@ -214,4 +218,15 @@ func parseInventory(entries []string) []release.ObjectRef {
 		}
 	}
 	return refs
+}
+
+// maskSecrets hides values that came from Secrets in text a chart rendered,
+// such as its NOTES.txt, which may well print a password it was given.
+func maskSecrets(text string, secrets []string) string {
+	for _, v := range secrets {
+		if v != "" {
+			text = strings.ReplaceAll(text, v, values.RedactedMarker)
+		}
+	}
+	return text
 }

@@ -33,6 +33,9 @@ type target struct {
 	err    error
 	// driftChecked is set when this reconcile checked drift here.
 	driftChecked bool
+	// notes are the NOTES.txt of a revision this reconcile made here,
+	// secret values masked.
+	notes string
 }
 
 // resolveTargets computes the clusters the HelmRequest targets: the local
