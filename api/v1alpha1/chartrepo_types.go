@@ -18,6 +18,7 @@ const (
 // ChartRepoSpec locates a chart repository and says how often to sync it.
 // +kubebuilder:validation:XValidation:rule="self.type != 'oci' || self.url.startsWith('oci://')",message="spec.url must be an oci:// reference when spec.type is oci"
 // +kubebuilder:validation:XValidation:rule="self.type != 'http' || self.url.startsWith('http://') || self.url.startsWith('https://')",message="spec.url must be an http:// or https:// URL when spec.type is http"
+// +kubebuilder:validation:XValidation:rule="self.type != 'git' || (self.url.contains('://') ? self.url.matches('^(https?|ssh|git|file)://') : self.url.matches('^[^/]+:'))",message="spec.url must be an https://, http://, ssh://, git:// or file:// URL, or user@host:path, when spec.type is git"
 // +kubebuilder:validation:XValidation:rule="self.type == 'git' || !has(self.git)",message="spec.git is only valid when spec.type is git"
 // +kubebuilder:validation:XValidation:rule="self.type == 'oci' || !has(self.plainHTTP) || !self.plainHTTP",message="spec.plainHTTP is only valid when spec.type is oci"
 type ChartRepoSpec struct {
@@ -27,7 +28,9 @@ type ChartRepoSpec struct {
 	// +kubebuilder:default=http
 	Type ChartRepoType `json:"type,omitempty"`
 
-	// URL of the repository.
+	// URL of the repository. For Git: https://, http://, ssh://, git://,
+	// file:// (a path on the controller's file system) or scp-style
+	// user@host:path.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=2048
 	URL string `json:"url"`

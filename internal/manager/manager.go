@@ -158,7 +158,10 @@ func setupControllers(ctx context.Context, mgr manager.Manager, cfg *rest.Config
 	if err := metrics.Register(mgr.GetClient(), fetcher); err != nil {
 		return fmt.Errorf("registering metrics: %w", err)
 	}
-	indexes := repoctl.NewIndexes(fetcher, mgr.GetAPIReader())
+	indexes := repoctl.NewIndexesWithCache(fetcher, mgr.GetAPIReader(), o.ChartCacheDir)
+	// A shard runs no ChartRepo or Cluster controller, whose syncs and
+	// probes keep indexes and kubeconfigs fresh: it refreshes them on use.
+	indexes.SyncOnUse = o.Shard != ""
 	repos := &repoctl.Reconciler{
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),
@@ -172,6 +175,9 @@ func setupControllers(ctx context.Context, mgr manager.Manager, cfg *rest.Config
 	}
 	releases := release.NewFactory()
 	clusters := cluster.NewRegistry(mgr.GetAPIReader(), o.Namespace, releases.Forget)
+	if o.Shard != "" {
+		clusters.MaxAge = o.ClusterProbeInterval
+	}
 	probes := &clusterctl.Reconciler{
 		Client:        mgr.GetClient(),
 		Recorder:      mgr.GetEventRecorder("captain"),

@@ -21,6 +21,7 @@ import (
 	v1 "captain.io/captain/api/v1alpha1"
 	"captain.io/captain/internal/metrics"
 	helmrepo "captain.io/captain/pkg/chartrepo"
+	"captain.io/captain/pkg/gitrepo"
 )
 
 // Reconciler syncs ChartRepos.
@@ -50,15 +51,15 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 	}
 	original := repo.DeepCopy()
 	start := time.Now()
-	index, err := r.Indexes.Sync(ctx, repo)
+	index, snap, err := r.Indexes.sync(ctx, repo)
 	metrics.ObserveRepoSync(start, err)
 	if err == nil && (index.Digest != repo.Status.IndexDigest || repo.Status.ObservedGeneration != repo.Generation) {
-		err = r.syncCharts(ctx, repo, index)
+		err = r.syncCharts(ctx, repo, index, loadErrors(snap))
 	}
 	if err != nil {
 		r.failed(repo, err)
 	} else {
-		r.synced(repo, index)
+		r.synced(repo, index, snap)
 	}
 	if perr := r.patchStatus(ctx, original, repo); perr != nil {
 		return reconcile.Result{}, errors.Join(err, perr)
@@ -70,8 +71,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 }
 
 // syncCharts makes the repo's Chart objects match its index: creates,
-// updates what changed, deletes charts that left the index.
-func (r *Reconciler) syncCharts(ctx context.Context, repo *v1.ChartRepo, index *helmrepo.Index) error {
+// updates what changed, deletes charts that left the index. The status
+// lists loadErrors (of Git chart folders) and the charts that cannot have
+// an object, and counts the charts that have one.
+func (r *Reconciler) syncCharts(ctx context.Context, repo *v1.ChartRepo, index *helmrepo.Index, loadErrors []v1.ChartError) error {
 	existing := &v1.ChartList{}
 	if err := r.APIReader.List(ctx, existing, client.InNamespace(repo.Namespace), client.MatchingLabels{v1.RepoLabel: repo.Name}); err != nil {
 		return fmt.Errorf("listing the Charts of ChartRepo %s/%s: %w", repo.Namespace, repo.Name, err)
@@ -80,21 +83,46 @@ func (r *Reconciler) syncCharts(ctx context.Context, repo *v1.ChartRepo, index *
 	for i := range existing.Items {
 		byName[existing.Items[i].Name] = &existing.Items[i]
 	}
-	repo.Status.ChartErrors = nil
+	chartErrors, count := loadErrors, 0
 	var errs []error
 	for i := range index.Charts {
 		desired, err := chartObject(repo, &index.Charts[i])
 		if err != nil {
-			repo.Status.ChartErrors = append(repo.Status.ChartErrors, v1.ChartError{Chart: index.Charts[i].Name, Message: err.Error()})
+			chartErrors = append(chartErrors, v1.ChartError{Chart: index.Charts[i].Name, Message: err.Error()})
 			continue
 		}
+		count++
 		errs = append(errs, r.applyChart(ctx, repo, desired, byName[desired.Name]))
 		delete(byName, desired.Name)
 	}
 	for _, gone := range byName {
 		errs = append(errs, client.IgnoreNotFound(r.Client.Delete(ctx, gone)))
 	}
+	repo.Status.ChartErrors = chartErrors[:min(len(chartErrors), maxChartErrors)]
+	repo.Status.ChartCount = count
 	return errors.Join(errs...)
+}
+
+// maxChartErrors is the CRD's maxItems for status.chartErrors.
+const maxChartErrors = 100
+
+// loadErrors are the chart folders of a Git snapshot that did not load.
+func loadErrors(snap *gitrepo.Snapshot) []v1.ChartError {
+	if snap == nil {
+		return nil
+	}
+	out := make([]v1.ChartError, 0, len(snap.Errors))
+	for _, e := range snap.Errors {
+		out = append(out, v1.ChartError{Chart: folderName(e.Folder), Message: e.Message})
+	}
+	return out
+}
+
+func folderName(folder string) string {
+	if folder == "" {
+		return "/"
+	}
+	return folder
 }
 
 // applyChart creates desired or updates current to it, when they differ.
@@ -116,7 +144,7 @@ func (r *Reconciler) applyChart(ctx context.Context, repo *v1.ChartRepo, desired
 	return r.Client.Update(ctx, current)
 }
 
-func (r *Reconciler) synced(repo *v1.ChartRepo, index *helmrepo.Index) {
+func (r *Reconciler) synced(repo *v1.ChartRepo, index *helmrepo.Index, snap *gitrepo.Snapshot) {
 	st := &repo.Status
 	if st.IndexDigest != index.Digest || st.ObservedGeneration != repo.Generation {
 		now := metav1.Now()
@@ -125,12 +153,31 @@ func (r *Reconciler) synced(repo *v1.ChartRepo, index *helmrepo.Index) {
 			r.Recorder.Eventf(repo, nil, "Normal", "IndexChanged", "Sync", "index changed: %d charts", len(index.Charts))
 		}
 	}
-	st.IndexDigest, st.ChartCount = index.Digest, len(index.Charts)-len(st.ChartErrors)
+	st.IndexDigest = index.Digest
 	st.Phase, st.ObservedGeneration = v1.RepoSynced, repo.Generation
 	msg := fmt.Sprintf("%d charts from index %s", st.ChartCount, index.Digest)
+	st.Commit, st.CommitMessage = "", ""
+	if snap != nil {
+		st.Commit, st.CommitMessage = snap.Commit, snap.Message
+		msg = fmt.Sprintf("%d charts from commit %s", st.ChartCount, snap.Commit)
+		if len(snap.Errors) > 0 {
+			r.failed(repo, chartsFailed(snap, msg))
+			return
+		}
+	}
 	setCondition(repo, v1.ReadyCondition, metav1.ConditionTrue, "Succeeded", msg)
 	apimeta.RemoveStatusCondition(&st.Conditions, v1.ReconcilingCondition)
 	apimeta.RemoveStatusCondition(&st.Conditions, v1.StalledCondition)
+}
+
+// chartsFailed reports the chart folders of a Git commit that did not load,
+// under the reason of the first: the other charts are served, and so are
+// the failed ones as of their last good commit, but the repository needs a
+// fix.
+func chartsFailed(snap *gitrepo.Snapshot, served string) error {
+	first := snap.Errors[0]
+	return &Error{Reason: first.Reason, stalled: true, Err: fmt.Errorf("spec.git.path: chart folder %s: %s (%d chart folder(s) failed to load, see status.chartErrors; %s)",
+		folderName(first.Folder), first.Message, len(snap.Errors), served)}
 }
 
 // failed records a failed sync. The last good Charts and index stay.
@@ -141,9 +188,13 @@ func (r *Reconciler) failed(repo *v1.ChartRepo, err error) {
 		reason = e.Reason
 	}
 	msg := fmt.Sprintf("ChartRepo %s/%s: %v", repo.Namespace, repo.Name, err)
-	before := apimeta.FindStatusCondition(repo.Status.Conditions, v1.ReadyCondition)
+	// A copy: setCondition changes the condition in place.
+	var before string
+	if c := apimeta.FindStatusCondition(repo.Status.Conditions, v1.ReadyCondition); c != nil {
+		before = c.Message
+	}
 	setCondition(repo, v1.ReadyCondition, metav1.ConditionFalse, reason, msg)
-	if reason == ReasonUnsupported || reason == ReasonInvalidSecret {
+	if e != nil && e.stalled {
 		setCondition(repo, v1.StalledCondition, metav1.ConditionTrue, reason, msg)
 		apimeta.RemoveStatusCondition(&repo.Status.Conditions, v1.ReconcilingCondition)
 	} else {
@@ -151,7 +202,7 @@ func (r *Reconciler) failed(repo *v1.ChartRepo, err error) {
 		apimeta.RemoveStatusCondition(&repo.Status.Conditions, v1.StalledCondition)
 	}
 	repo.Status.Phase = v1.RepoFailed
-	if before == nil || before.Message != msg {
+	if before != msg {
 		r.Recorder.Eventf(repo, nil, "Warning", reason, "Sync", "%s", msg)
 	}
 }
