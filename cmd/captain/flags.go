@@ -20,11 +20,15 @@ import (
 type flags struct {
 	kubeconfig  string
 	localLabels string
+	qps         float64
+	burst       int
 	manager.Options
 }
 
 func (f *flags) bind(fs *flag.FlagSet) {
 	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "Path to a kubeconfig; empty means in-cluster config or $KUBECONFIG.")
+	fs.Float64Var(&f.qps, "kube-api-qps", 50, "Requests per second the manager's own client may send to the API server (client-go's default of 5 would cap installs at a few per second).")
+	fs.IntVar(&f.burst, "kube-api-burst", 300, "Burst of requests above --kube-api-qps.")
 	fs.StringVar(&f.Namespace, "namespace", "captain-system", "The controller's own namespace: leader election Lease, cluster credentials, shared ChartRepos.")
 	fs.BoolVar(&f.LeaderElection, "leader-elect", false, "Elect a leader so that only one replica reconciles at a time.")
 	fs.StringVar(&f.MetricsAddr, "metrics-bind-address", ":8080", "Address of the Prometheus metrics endpoint; \"0\" turns it off.")
@@ -100,5 +104,6 @@ func (f *flags) complete() (*rest.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading kubeconfig: %w", err)
 	}
+	cfg.QPS, cfg.Burst = float32(f.qps), f.burst
 	return cfg, nil
 }

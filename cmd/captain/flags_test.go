@@ -2,7 +2,10 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"testing"
 
 	. "github.com/onsi/gomega"
@@ -82,6 +85,40 @@ func TestLogFlags(t *testing.T) {
 			g.Expect(err).NotTo(HaveOccurred())
 			g.Expect(fs.Lookup("zap-log-level").Value.String()).To(Equal(tc.wantLevel))
 			g.Expect(fs.Lookup("zap-encoder").Value.String()).To(Equal(tc.wantCodec))
+		})
+	}
+}
+
+// The manager's client is not held to client-go's default 5 requests per
+// second, which would cap installs at a few per second.
+func TestKubeAPIRateFlags(t *testing.T) {
+	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	NewWithT(t).Expect(os.WriteFile(kubeconfig, []byte(`apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:6443"}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: c, context: {cluster: c, user: u}}]
+current-context: c
+`), 0o600)).To(Succeed())
+	cases := []struct {
+		args      []string
+		wantQPS   float32
+		wantBurst int
+	}{
+		{args: nil, wantQPS: 50, wantBurst: 300},
+		{args: []string{"--kube-api-qps=200", "--kube-api-burst=400"}, wantQPS: 200, wantBurst: 400},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprint(tc.args), func(t *testing.T) {
+			g := NewWithT(t)
+			fs := flag.NewFlagSet("captain", flag.ContinueOnError)
+			var f flags
+			f.bind(fs)
+			g.Expect(fs.Parse(append([]string{"--kubeconfig=" + kubeconfig}, tc.args...))).To(Succeed())
+			cfg, err := f.complete()
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(cfg.QPS).To(Equal(tc.wantQPS))
+			g.Expect(cfg.Burst).To(Equal(tc.wantBurst))
 		})
 	}
 }

@@ -32,6 +32,10 @@ type renderCase struct {
 
 var renderCases = []renderCase{
 	{
+		folder: "small",
+		want:   []string{"ServiceAccount/test", "ConfigMap/test", "Secret/test", "Service/test", "Deployment/test", "Role/test", "RoleBinding/test"},
+	},
+	{
 		folder: "plain",
 		values: map[string]any{"replicaCount": 3, "config": map[string]any{"mode": "fast"}},
 		want:   []string{"Deployment/test", "Service/test", "ConfigMap/test"},
