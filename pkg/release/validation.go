@@ -3,6 +3,8 @@ package release
 import (
 	"sync"
 
+	"golang.org/x/sync/singleflight"
+
 	"helm.sh/helm/v3/pkg/kube"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -53,10 +55,14 @@ func (s *serverValidated) ValidateBytes(data []byte) error {
 
 // fieldValidation remembers the kinds whose server-side field validation
 // was confirmed; a failed or negative check is asked again next time.
+// Concurrent installs that ask about one kind share a single check: each
+// parses the OpenAPI document of the kind's group, megabytes for the core
+// group, and the first installs into a cluster all ask at once.
 type fieldValidation struct {
 	once      sync.Once
 	verifier  resource.Verifier
 	confirmed sync.Map // schema.GroupVersionKind → struct{}
+	checks    singleflight.Group
 }
 
 func (cc *clusterClients) serverValidates(gvk schema.GroupVersionKind) bool {
@@ -69,9 +75,15 @@ func (cc *clusterClients) serverValidates(gvk schema.GroupVersionKind) bool {
 			fv.verifier = resource.NewQueryParamVerifierV3(cc.dynamic, cc.discovery.OpenAPIV3(), resource.QueryParamFieldValidation)
 		}
 	})
-	if fv.verifier == nil || fv.verifier.HasSupport(gvk) != nil {
+	if fv.verifier == nil {
 		return false
 	}
-	fv.confirmed.Store(gvk, struct{}{})
-	return true
+	supported, _, _ := fv.checks.Do(gvk.String(), func() (any, error) {
+		if fv.verifier.HasSupport(gvk) != nil {
+			return false, nil
+		}
+		fv.confirmed.Store(gvk, struct{}{})
+		return true, nil
+	})
+	return supported.(bool)
 }

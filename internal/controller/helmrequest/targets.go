@@ -17,8 +17,10 @@ import (
 
 // perClusterLimit bounds the releases applied at once in one cluster, so a
 // burst of work on one cluster neither starves the others nor floods its
-// API server.
-const perClusterLimit = 4
+// API server. It matches --concurrency's default: with one cluster, every
+// reconcile worker can have its release in flight (a lower limit left
+// workers waiting while the CPU idled between API round trips).
+const perClusterLimit = 10
 
 // target is one cluster the release goes to, and what this reconcile found
 // and did there.
