@@ -29,13 +29,16 @@ test: testbin
 # -benchtime that suits them, so the slow ones run a fixed number of times.
 BENCH := $(GO) test -run '^$$' -timeout 20m
 
-## bench: reconcile-cost benchmarks against a real control plane (docs/benchmarks.md); not part of test
+## bench: reconcile-cost benchmarks against a real control plane (docs/benchmarks.md), then the scale
+## benchmarks of hack/bench — Captain vs the Helm SDK vs the helm CLI, growth, idle at 1000
+## (docs/benchmarks-scale.md); not part of test
 bench: testbin
 	$(BENCH) -bench '^BenchmarkInstall50$$' -benchtime 3x ./internal/controller/helmrequest/
 	$(BENCH) -bench '^BenchmarkNoopReconcile$$' -benchtime 3s ./internal/controller/helmrequest/
 	$(BENCH) -bench '^BenchmarkDriftCheck$$' -benchtime 40x ./internal/controller/helmrequest/
 	$(BENCH) -bench '^BenchmarkIndex$$' -benchtime 3x ./pkg/chartrepo/
 	$(BENCH) -bench '^Benchmark(Diff|Drift)300$$' ./pkg/diff/
+	$(GO) run ./hack/bench -sizes 100,300 -growth 100,200,500,1000 -idle 1000 -out docs/benchmarks-scale.md
 
 ## lint: formatting and go vet
 lint:
