@@ -8,7 +8,7 @@ CONTROLLER_GEN := $(GO) tool controller-gen
 
 export KUBEBUILDER_ASSETS := $(TESTBIN)
 
-.PHONY: all build testbin test bench lint generate manifests demo clean
+.PHONY: all build testbin test bench fuzz lint generate manifests demo clean
 
 all: build
 
@@ -39,6 +39,18 @@ bench: testbin
 	$(BENCH) -bench '^BenchmarkIndex$$' -benchtime 3x ./pkg/chartrepo/
 	$(BENCH) -bench '^Benchmark(Diff|Drift)300$$' ./pkg/diff/
 	$(GO) run ./hack/bench -sizes 100,300 -growth 100,200,500,1000 -idle 1000 -out docs/benchmarks-scale.md
+
+# Fuzz targets run one at a time (go test -fuzz takes one); FUZZTIME each.
+FUZZTIME ?= 10s
+FUZZ := $(GO) test -run '^$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s -parallel 2
+
+## fuzz: every fuzz target for FUZZTIME (10s) each; crashers land in testdata/fuzz (docs/reliability.md)
+fuzz:
+	$(FUZZ) -fuzz '^FuzzMerge$$' ./internal/values/
+	$(FUZZ) -fuzz '^FuzzParseIndex$$' ./pkg/chartrepo/
+	$(FUZZ) -fuzz '^FuzzManifestRefs$$' ./pkg/release/
+	$(FUZZ) -fuzz '^FuzzDrift$$' ./pkg/diff/
+	$(FUZZ) -fuzz '^FuzzConvert$$' ./internal/migrate/
 
 ## lint: formatting and go vet
 lint:

@@ -1,13 +1,19 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
 	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1 "captain.io/captain/api/v1alpha1"
 	"captain.io/captain/internal/plugin"
+	layers "captain.io/captain/internal/values"
 )
 
 // specFlags are the flags install and upgrade share: they describe the
@@ -61,12 +67,19 @@ func (f *specFlags) apply(cmd *cobra.Command, spec *v1.HelmRequestSpec, ref *plu
 		return usageError{err}
 	}
 	if f.valuesGiven() || resetValues {
+		if err := checkValueFiles(f.values.ValueFiles); err != nil {
+			return usageError{err}
+		}
 		add, err := plugin.ReadValues(&f.values)
 		if err != nil {
 			return usageError{err}
 		}
 		if spec.Values, err = plugin.SetValues(spec.Values, add, resetValues); err != nil {
 			return usageError{err}
+		}
+		if spec.Values != nil && len(spec.Values.Raw) > layers.MaxLayerBytes {
+			return usagef("spec.values would be %d bytes of JSON, more than the %d Captain reads; %s",
+				len(spec.Values.Raw), layers.MaxLayerBytes, largeValuesHint)
 		}
 	}
 	if err := f.sourceOptions(changed).ApplyTo(spec); err != nil {
@@ -76,6 +89,39 @@ func (f *specFlags) apply(cmd *cobra.Command, spec *v1.HelmRequestSpec, ref *plu
 		spec.CreateNamespace = f.createNamespace
 	}
 	return f.applyTarget(spec, changed)
+}
+
+// maxValuesFileBytes bounds a -f file, checked before it is read: YAML
+// costs far more memory to parse than its size (a 50 MB file took over a
+// minute and 1.5 GB before being refused), and spec.values holds at most
+// values.MaxLayerBytes of JSON anyway. Comments and indentation get room.
+const maxValuesFileBytes = 4 * layers.MaxLayerBytes
+
+const largeValuesHint = "put large values in ConfigMaps or Secrets and reference them in spec.valuesFrom"
+
+// checkValueFiles refuses -f files too large to be values, by their size.
+// Stdin and other streams are read, and their values measured, as usual.
+func checkValueFiles(files []string) error {
+	for _, name := range files {
+		if strings.TrimSpace(name) == "-" {
+			continue
+		}
+		info, err := os.Stat(name)
+		var pathErr *fs.PathError
+		if errors.As(err, &pathErr) {
+			// Not wrapped: the bare errno would read as a network error.
+			return fmt.Errorf("-f %s: %v", name, pathErr.Err)
+		}
+		if err != nil || !info.Mode().IsRegular() {
+			// Helm's reader says what is wrong with it.
+			continue
+		}
+		if info.Size() > maxValuesFileBytes {
+			return fmt.Errorf("-f %s: %d bytes is more than the %d a values file may have; %s",
+				name, info.Size(), maxValuesFileBytes, largeValuesHint)
+		}
+	}
+	return nil
 }
 
 func (f *specFlags) applyChart(spec *v1.HelmRequestSpec, ref *plugin.ChartRef, versionChanged bool) error {

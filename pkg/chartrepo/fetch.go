@@ -22,6 +22,10 @@ const (
 	DefaultMaxChartSize = 20 << 20
 	DefaultCacheSize    = 64
 	DefaultMaxIndexSize = 100 << 20
+	// DefaultMaxIndexCharts is far above real repositories (hundreds of
+	// charts) and far below what would flood the API server with Chart
+	// objects.
+	DefaultMaxIndexCharts = 10_000
 	// DefaultIndexCacheSize is small because a parsed index of a large
 	// repository takes tens of megabytes.
 	DefaultIndexCacheSize = 16
@@ -51,6 +55,9 @@ type FetcherOptions struct {
 	// MaxIndexSize is the largest repository index, in bytes, that is
 	// downloaded.
 	MaxIndexSize int64
+	// MaxIndexCharts is the most charts an index may list; each is a Chart
+	// object.
+	MaxIndexCharts int
 	// IndexCacheSize is how many parsed repository indexes are kept in memory.
 	IndexCacheSize int
 	// CacheDir is the folder where chart archives are kept by digest, so
@@ -147,7 +154,17 @@ func (f *Fetcher) initIndexes(opts FetcherOptions) {
 	}
 	f.indexes = newLRU[string, *Index](size)
 	f.indexValidators = newLRU[string, validator](size)
-	f.parseIndex = parseIndex
+	maxCharts := opts.MaxIndexCharts
+	if maxCharts <= 0 {
+		maxCharts = DefaultMaxIndexCharts
+	}
+	f.parseIndex = func(data []byte, digest string) (*Index, error) {
+		ix, err := parseIndex(data, digest)
+		if err == nil && len(ix.Charts) > maxCharts {
+			return nil, fmt.Errorf("%w: it lists %d charts, more than the %d Captain mirrors", errInvalidIndex, len(ix.Charts), maxCharts)
+		}
+		return ix, err
+	}
 }
 
 // flight names a fetch that concurrent callers share.

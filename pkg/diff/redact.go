@@ -93,18 +93,27 @@ func (r *redactor) object(secret bool, obj map[string]any) map[string]any {
 	if !secret {
 		return out
 	}
+	// The copy's keys are masked too: a secret value may be, or contain, a
+	// field name such as "data", so each field is looked up by its masked name.
 	for _, field := range []string{"data", "stringData"} {
 		raw, _ := obj[field].(map[string]any)
-		shown, _ := out[field].(map[string]any)
+		shown, _ := out[r.text(field)].(map[string]any)
 		for k, v := range raw {
-			shown[r.text(k)] = r.secretMarker(field == "data", v)
+			if shown != nil {
+				shown[r.text(k)] = r.secretMarker(field == "data", v)
+			}
 		}
 	}
 	raw, _ := obj["metadata"].(map[string]any)
 	rawAnn, _ := raw["annotations"].(map[string]any)
-	if v, ok := rawAnn[lastAppliedAnnotation]; ok {
-		md := out["metadata"].(map[string]any)
-		md["annotations"].(map[string]any)[lastAppliedAnnotation] = r.secretMarker(false, v)
+	v, ok := rawAnn[lastAppliedAnnotation]
+	if !ok {
+		return out
+	}
+	md, _ := out[r.text("metadata")].(map[string]any)
+	ann, _ := md[r.text("annotations")].(map[string]any)
+	if ann != nil {
+		ann[r.text(lastAppliedAnnotation)] = r.secretMarker(false, v)
 	}
 	return out
 }

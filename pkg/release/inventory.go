@@ -12,6 +12,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/yaml"
 )
@@ -29,13 +31,21 @@ func (r ObjectRef) String() string {
 	return r.Namespace + "_" + r.Name + "_" + r.Group + "_" + r.Kind
 }
 
-// ParseObjectRef reads the form String writes.
+// ParseObjectRef reads the form String writes. Only the name may hold '_'
+// (RBAC names may): a namespace is a DNS label, a group a DNS subdomain and
+// a kind a DNS-1035 label, whatever its case.
 func ParseObjectRef(s string) (ObjectRef, error) {
-	parts := strings.Split(s, "_")
-	if len(parts) != 4 || parts[1] == "" || parts[3] == "" {
+	namespace, rest, _ := strings.Cut(s, "_")
+	parts := strings.Split(rest, "_")
+	n := len(parts)
+	if n < 3 || parts[n-1] == "" {
 		return ObjectRef{}, fmt.Errorf("%q is not an inventory entry (namespace_name_group_kind)", s)
 	}
-	return ObjectRef{Namespace: parts[0], Name: parts[1], Group: parts[2], Kind: parts[3]}, nil
+	name := strings.Join(parts[:n-2], "_")
+	if name == "" {
+		return ObjectRef{}, fmt.Errorf("%q is not an inventory entry (namespace_name_group_kind)", s)
+	}
+	return ObjectRef{Namespace: namespace, Name: name, Group: parts[n-2], Kind: parts[n-1]}, nil
 }
 
 // Keep is the annotation (with value "keep") that exempts an object from pruning.
@@ -45,34 +55,55 @@ const (
 	releaseNSAnnotation      = "meta.helm.sh/release-namespace"
 )
 
-// manifestRefs lists the objects of a manifest. Objects without a namespace
-// get the release namespace only if their kind is namespaced, which the
-// mapper tells; kinds it does not know keep an empty namespace.
+// manifestRefs lists the objects of a manifest as Helm's kube client builds
+// them: each document decoded as unstructured, lists (documents with items)
+// flattened. Objects without a namespace get the release namespace only if
+// their kind is namespaced, which the mapper tells; kinds it does not know
+// keep an empty namespace.
 func manifestRefs(manifest, namespace string, mapper meta.RESTMapper) []ObjectRef {
 	var refs []ObjectRef
 	for _, doc := range releaseutil.SplitManifests(manifest) {
-		var head struct {
-			APIVersion string `json:"apiVersion"`
-			Kind       string `json:"kind"`
-			Metadata   struct {
-				Name      string `json:"name"`
-				Namespace string `json:"namespace"`
-			} `json:"metadata"`
-		}
-		if err := yaml.Unmarshal([]byte(doc), &head); err != nil || head.Kind == "" || head.Metadata.Name == "" {
-			continue
-		}
-		gv, err := schema.ParseGroupVersion(head.APIVersion)
+		data, err := yaml.YAMLToJSON([]byte(doc))
 		if err != nil {
 			continue
 		}
-		ref := ObjectRef{Group: gv.Group, Kind: head.Kind, Namespace: head.Metadata.Namespace, Name: head.Metadata.Name}
-		if ref.Namespace == "" && namespaced(mapper, gv.WithKind(head.Kind)) {
-			ref.Namespace = namespace
+		obj, _, err := unstructured.UnstructuredJSONScheme.Decode(data, nil, nil)
+		if err != nil {
+			continue
 		}
-		refs = append(refs, ref)
+		refs = appendRefs(refs, obj, namespace, mapper)
 	}
 	return refs
+}
+
+// appendRefs adds obj, or the items of a list (lists among them), to refs.
+func appendRefs(refs []ObjectRef, obj runtime.Object, namespace string, mapper meta.RESTMapper) []ObjectRef {
+	if list, ok := obj.(*unstructured.UnstructuredList); ok {
+		for i := range list.Items {
+			item := &list.Items[i]
+			if item.IsList() {
+				if nested, err := item.ToList(); err == nil {
+					refs = appendRefs(refs, nested, namespace, mapper)
+				}
+				continue
+			}
+			refs = appendRefs(refs, item, namespace, mapper)
+		}
+		return refs
+	}
+	u, ok := obj.(*unstructured.Unstructured)
+	if !ok || u.GetKind() == "" || u.GetName() == "" {
+		return refs
+	}
+	gv, err := schema.ParseGroupVersion(u.GetAPIVersion())
+	if err != nil {
+		return refs
+	}
+	ref := ObjectRef{Group: gv.Group, Kind: u.GetKind(), Namespace: u.GetNamespace(), Name: u.GetName()}
+	if ref.Namespace == "" && namespaced(mapper, gv.WithKind(ref.Kind)) {
+		ref.Namespace = namespace
+	}
+	return append(refs, ref)
 }
 
 func namespaced(mapper meta.RESTMapper, gvk schema.GroupVersionKind) bool {
