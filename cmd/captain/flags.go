@@ -43,9 +43,9 @@ func (f *flags) bind(fs *flag.FlagSet) {
 		f.WatchNamespaces = strings.Split(v, ",")
 		return nil
 	})
-	fs.DurationVar(&f.LeaseDuration, "leader-elect-lease-duration", 15*time.Second, "How long a leader's Lease holds without renewal before a standby takes over.")
-	fs.DurationVar(&f.RenewDeadline, "leader-elect-renew-deadline", 10*time.Second, "How long the leader keeps trying to renew its Lease before it steps down.")
-	fs.DurationVar(&f.RetryPeriod, "leader-elect-retry-period", 2*time.Second, "How often candidates try to take or renew the Lease.")
+	fs.DurationVar(&f.LeaseDuration, "leader-elect-lease-duration", 35*time.Second, "How long a leader's Lease holds without renewal before a standby takes over.")
+	fs.DurationVar(&f.RenewDeadline, "leader-elect-renew-deadline", 30*time.Second, "How long the leader keeps trying to renew its Lease before it steps down (and exits): the longest API server outage a leader rides out.")
+	fs.DurationVar(&f.RetryPeriod, "leader-elect-retry-period", 5*time.Second, "How often candidates try to take or renew the Lease.")
 	fs.DurationVar(&f.ShutdownGracePeriod, "shutdown-grace-period", manager.DefaultShutdownGracePeriod, "On SIGTERM, how long reconciles under way may go on so that Helm operations in flight finish; keep it below the Pod's terminationGracePeriodSeconds. An operation cut short is recovered by the next leader.")
 	fs.StringVar(&f.localLabels, "local-cluster-labels", "", "Labels of the local cluster that overlays match, e.g. captain.io/environment=prod,region=eu.")
 	fs.StringVar(&f.ChartCacheDir, "chart-cache-dir", "", "Folder where downloaded chart archives are kept by digest, so that a restart does not download them again; empty keeps them in memory only. In a container, mount an emptyDir there.")

@@ -81,13 +81,22 @@ func (f *Factory) upgrade(ctx context.Context, req *Request) (*Outcome, error) {
 }
 
 // rollbackAfter rolls a failed upgrade back to the newest deployed revision
-// recorded before it, if there is one.
+// recorded before it (else the newest superseded one), if there is one.
 func (f *Factory) rollbackAfter(cfg *action.Configuration, req *Request, history []*helmrelease.Release, out *Outcome, upgradeErr error) (*Outcome, error) {
-	target := 0
+	// With none deployed, the newest superseded revision was the last good
+	// one: a process killed during a rollback leaves the revision it rolled
+	// back to superseded and its own one pending (failed, once unlocked).
+	target, superseded := 0, 0
 	for _, r := range history {
-		if r.Info.Status == helmrelease.StatusDeployed && r.Version > target {
-			target = r.Version
+		switch r.Info.Status {
+		case helmrelease.StatusDeployed:
+			target = max(target, r.Version)
+		case helmrelease.StatusSuperseded:
+			superseded = max(superseded, r.Version)
 		}
+	}
+	if target == 0 {
+		target = superseded
 	}
 	if target == 0 {
 		return out, fmt.Errorf("%w; no deployed revision to roll back to", upgradeErr)

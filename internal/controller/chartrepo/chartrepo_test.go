@@ -95,9 +95,9 @@ func TestHTTPRepoMirrorsIndex(t *testing.T) {
 	g.Expect(metav1.IsControlledBy(&versioned, got)).To(BeTrue())
 
 	// Syncs of an unchanged index (one a second) write nothing.
-	writes, before := running.Writes.Load(), managertest.Reconciles("chartrepo")
+	writes, before := running.WritesIn(ns), managertest.Reconciles("chartrepo")
 	g.Eventually(func() float64 { return managertest.Reconciles("chartrepo") }, timeout, interval).Should(BeNumerically(">=", before+2))
-	g.Expect(running.Writes.Load() - writes).To(BeZero())
+	g.Expect(running.WritesIn(ns)-writes).To(BeZero(), "writes to namespace %s", ns)
 
 	// A new version is listed; a chart that leaves the index goes.
 	_, err := srv.Publish(testcharts.Path(t, "versioned-1.2.4"))

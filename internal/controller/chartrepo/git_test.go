@@ -95,9 +95,9 @@ func TestGitRepoFollowsCommits(t *testing.T) {
 	createRepo(t, cr)
 	eventuallySynced(t, cr)
 
-	writes, before := running.Writes.Load(), managertest.Reconciles("chartrepo")
+	writes, before := running.WritesIn(ns), managertest.Reconciles("chartrepo")
 	g.Eventually(func() float64 { return managertest.Reconciles("chartrepo") }, timeout, interval).Should(BeNumerically(">=", before+2))
-	g.Expect(running.Writes.Load() - writes).To(BeZero())
+	g.Expect(running.WritesIn(ns)-writes).To(BeZero(), "writes to namespace %s", ns)
 
 	repo.CopyChart(t, testcharts.Path(t, "versioned-1.3.0"), "charts/versioned")
 	head := repo.Commit(t, "1.3.0")

@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1 "captain.io/captain/api/v1alpha1"
@@ -65,9 +66,28 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 		return reconcile.Result{}, errors.Join(err, perr)
 	}
 	if err != nil {
+		var e *Error
+		if errors.As(err, &e) && e.Reason == ReasonIndexUnavailable {
+			// An unreachable repository is retried sooner the more recent the
+			// outage, but never later than the interval: the queue's own
+			// exponential backoff would reach minutes after a few intervals
+			// of outage, and miss the repository coming back.
+			log.FromContext(ctx).Error(err, "ChartRepo sync failed")
+			return reconcile.Result{RequeueAfter: retryAfter(repo)}, nil
+		}
 		return reconcile.Result{}, err
 	}
 	return reconcile.Result{RequeueAfter: interval(repo)}, nil
+}
+
+// retryAfter is how long after a failed sync the next one is tried: as long
+// as the repo has been failing (at least a second), at most its interval.
+func retryAfter(repo *v1.ChartRepo) time.Duration {
+	failingFor := time.Duration(0)
+	if c := apimeta.FindStatusCondition(repo.Status.Conditions, v1.ReadyCondition); c != nil && c.Status == metav1.ConditionFalse {
+		failingFor = time.Since(c.LastTransitionTime.Time)
+	}
+	return min(max(failingFor, time.Second), interval(repo))
 }
 
 // syncCharts makes the repo's Chart objects match its index: creates,

@@ -42,16 +42,21 @@ func (r *Reconciler) applyRelease(ctx context.Context, s *scope, t *target) erro
 	req := r.releaseRequest(s.hr, t)
 	req.Chart, req.Values, req.Digest = s.chart.Chart, t.values.UserValues(), t.digest
 	start := time.Now()
+	recorded := cs.Revision
 	applied, err := r.Releases.Apply(ctx, req)
 	observeApply(applied, start, err)
 	recordOutcome(cs, applied, err)
-	if err == nil && len(applied.Actions) == 0 && cs.Inventory == nil {
-		// The release is as requested but its status was lost: rebuild it.
-		refs, ierr := r.Releases.DeployedInventory(req.Target, req.Name, req.Namespace)
-		if ierr != nil {
-			return retrying(v1.ReleasedCondition, "ReleaseUnreadable", ierr)
+	if err == nil && len(applied.Actions) == 0 && (cs.Inventory == nil || cs.Revision != recorded) {
+		// The release is as requested, but the status does not record the
+		// revision that made it so: the manager that made it died before
+		// pruning orphans and recording it, or the status was lost. Finish.
+		out, serr := r.Releases.Settle(ctx, req)
+		if out != nil {
+			cs.Inventory = inventoryStrings(out.Inventory)
 		}
-		cs.Inventory = inventoryStrings(refs)
+		if serr != nil {
+			return retrying(v1.ReleasedCondition, "ReleaseUnreadable", serr)
+		}
 	}
 	if err != nil {
 		return applyFailed(s.hr, t, applied, err)

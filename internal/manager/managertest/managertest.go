@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -24,8 +26,10 @@ import (
 type Manager struct {
 	// Writes counts the manager's write requests (POST, PUT, PATCH, DELETE).
 	Writes *atomic.Int64
-	cancel context.CancelFunc
-	done   chan error
+	// inNamespace counts them by the namespace of their path.
+	inNamespace sync.Map
+	cancel      context.CancelFunc
+	done        chan error
 }
 
 // Option tunes Start.
@@ -63,6 +67,7 @@ func Start(cfg *rest.Config, o manager.Options, opts ...Option) (*Manager, error
 	m := &Manager{Writes: &atomic.Int64{}, done: make(chan error, 1)}
 	counted := rest.CopyConfig(cfg)
 	counted.Wrap(CountWrites(m.Writes))
+	counted.Wrap(m.countByNamespace)
 	ctx, cancel := context.WithCancel(context.Background())
 	mgr, err := manager.New(ctx, counted, o)
 	if err != nil {
@@ -96,17 +101,56 @@ func (m *Manager) Stop() error {
 	return <-m.done
 }
 
+// WritesIn is how many write requests the manager made to objects in
+// namespace ns: a test can count its own writes while others run.
+func (m *Manager) WritesIn(ns string) int64 {
+	n, ok := m.inNamespace.Load(ns)
+	if !ok {
+		return 0
+	}
+	return n.(*atomic.Int64).Load()
+}
+
+func (m *Manager) countByNamespace(rt http.RoundTripper) http.RoundTripper {
+	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if ns := namespaceOf(r.URL.Path); ns != "" && isWrite(r.Method) {
+			n, _ := m.inNamespace.LoadOrStore(ns, &atomic.Int64{})
+			n.(*atomic.Int64).Add(1)
+		}
+		return rt.RoundTrip(r)
+	})
+}
+
+// namespaceOf is the namespace in an API path, such as
+// /apis/group/version/namespaces/NS/kind/name, or "".
+func namespaceOf(path string) string {
+	parts := strings.Split(path, "/")
+	for i := 0; i+1 < len(parts); i++ {
+		if parts[i] == "namespaces" && i+2 < len(parts) {
+			return parts[i+1]
+		}
+	}
+	return ""
+}
+
 // CountWrites wraps a transport so that it counts write requests in n.
 func CountWrites(n *atomic.Int64) func(http.RoundTripper) http.RoundTripper {
 	return func(rt http.RoundTripper) http.RoundTripper {
 		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
-			switch r.Method {
-			case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+			if isWrite(r.Method) {
 				n.Add(1)
 			}
 			return rt.RoundTrip(r)
 		})
 	}
+}
+
+func isWrite(method string) bool {
+	switch method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+		return true
+	}
+	return false
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)
