@@ -32,6 +32,7 @@ func (f *flags) bind(fs *flag.FlagSet) {
 	fs.StringVar(&f.Namespace, "namespace", "captain-system", "The controller's own namespace: leader election Lease, cluster credentials, shared ChartRepos.")
 	fs.BoolVar(&f.LeaderElection, "leader-elect", false, "Elect a leader so that only one replica reconciles at a time.")
 	fs.StringVar(&f.MetricsAddr, "metrics-bind-address", ":8080", "Address of the Prometheus metrics endpoint; \"0\" turns it off.")
+	fs.StringVar(&f.PprofAddr, "pprof-bind-address", "", "Address of Go's pprof endpoints (/debug/pprof/), for profiling; empty turns them off. Keep it on loopback: profiles show the process's memory.")
 	fs.StringVar(&f.ProbeAddr, "health-probe-bind-address", ":8081", "Address of the /healthz and /readyz endpoints.")
 	fs.DurationVar(&f.RequeueInterval, "requeue-interval", 10*time.Minute, "How often a synced HelmRequest is checked again.")
 	fs.DurationVar(&f.DriftCheckInterval, "drift-check-interval", 5*time.Minute, "How often releases with spec.driftDetection on are compared with their live objects (reads only; nothing is written unless drift changes).")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -49,13 +50,15 @@ type captainProc struct {
 	cmd     *exec.Cmd
 	pid     int
 	metrics string
+	// pprof is the base URL of its pprof endpoints, when it serves them.
+	pprof   string
 	done    chan struct{}
 	started time.Time
 }
 
 // startCaptain runs bin/captain against the proxy as the README's
 // deployment does, with the metrics endpoint on a free loopback port.
-func startCaptain(bin string, e *env, cfg config, requeue time.Duration, logName string) (*captainProc, error) {
+func startCaptain(bin string, e *env, cfg config, requeue time.Duration, logName string, extra ...string) (*captainProc, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -72,6 +75,7 @@ func startCaptain(bin string, e *env, cfg config, requeue time.Duration, logName
 		fmt.Sprintf("--concurrency=%d", cfg.concurrency),
 		"--requeue-interval="+requeue.String(),
 	)
+	cmd.Args = append(cmd.Args, extra...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		_ = logFile.Close()
@@ -425,7 +429,15 @@ func measureIdle(ctx context.Context, cfg config, bin string, e *env, repo *char
 	if _, err := e.proxy.Reset(); err != nil {
 		return nil, err
 	}
-	p2, err := startCaptain(bin, e, cfg, cfg.requeueInterval, "captain-2.log")
+	var profiling []string
+	pprofAddr := ""
+	if cfg.cpuProfile != "" {
+		if pprofAddr, err = freeAddr(); err != nil {
+			return nil, err
+		}
+		profiling = []string{"--pprof-bind-address=" + pprofAddr}
+	}
+	p2, err := startCaptain(bin, e, cfg, cfg.requeueInterval, "captain-2.log", profiling...)
 	if err != nil {
 		return nil, err
 	}
@@ -487,6 +499,12 @@ func measureIdle(ctx context.Context, cfg config, bin string, e *env, repo *char
 			c0, t0 = p2.cpu(), time.Now()
 		}
 	}
+	profiled := make(chan error, 1)
+	if pprofAddr != "" {
+		go func() { profiled <- saveProfile(ctx, pprofAddr, cfg.cpuProfile, cfg.requeueInterval/2) }()
+	} else {
+		profiled <- nil
+	}
 	deadline = time.Now().Add(3*cfg.requeueInterval + 2*time.Minute)
 	for {
 		total, failed, err := p2.reconciles()
@@ -505,6 +523,9 @@ func measureIdle(ctx context.Context, cfg config, bin string, e *env, repo *char
 		if err := sleep(ctx, 500*time.Millisecond); err != nil {
 			return nil, err
 		}
+	}
+	if err := <-profiled; err != nil {
+		return nil, err
 	}
 	idx1, arc1 := repo.requests()
 	id.ResyncIndex, id.ResyncArchive = idx1-idx0, arc1-arc0
@@ -642,4 +663,32 @@ func checkRevisions(ctx context.Context, e *env, n int) (revisionCheck, error) {
 		}
 	}
 	return out, nil
+}
+
+// saveProfile writes a CPU profile of the given length from Captain's pprof
+// endpoint at addr to file.
+func saveProfile(ctx context.Context, addr, file string, length time.Duration) error {
+	url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, max(1, int(length.Seconds())))
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("profiling captain: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("profiling captain: %s", resp.Status)
+	}
+	out, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, resp.Body); err != nil {
+		_ = out.Close()
+		return err
+	}
+	logf("idle: wrote a CPU profile of the resync (%s) to %s", length, file)
+	return out.Close()
 }

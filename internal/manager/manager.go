@@ -36,10 +36,12 @@ import (
 type Options struct {
 	// Namespace is the controller's own namespace (leader election Lease,
 	// cluster credentials, shared ChartRepos).
-	Namespace          string
-	LeaderElection     bool
-	MetricsAddr        string
-	ProbeAddr          string
+	Namespace      string
+	LeaderElection bool
+	MetricsAddr    string
+	ProbeAddr      string
+	// PprofAddr serves Go's net/http/pprof; empty or "0" serves nothing.
+	PprofAddr          string
 	RequeueInterval    time.Duration
 	Concurrency        int
 	LocalClusterLabels map[string]string
@@ -111,6 +113,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 		Client:                  client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}, &corev1.ConfigMap{}, &v1.Chart{}}}},
 		Metrics:                 metricsserver.Options{BindAddress: o.MetricsAddr},
 		HealthProbeBindAddress:  o.ProbeAddr,
+		PprofBindAddress:        o.PprofAddr,
 		LeaderElection:          o.LeaderElection,
 		LeaderElectionID:        leaseName(o.Shard),
 		LeaderElectionNamespace: o.Namespace,
@@ -174,6 +177,7 @@ func setupControllers(ctx context.Context, mgr manager.Manager, cfg *rest.Config
 		}
 	}
 	releases := release.NewFactory()
+	releases.UseRecordCache(helmrequest.RecordCache{Reader: mgr.GetCache()})
 	clusters := cluster.NewRegistry(mgr.GetAPIReader(), o.Namespace, releases.Forget)
 	if o.Shard != "" {
 		clusters.MaxAge = o.ClusterProbeInterval

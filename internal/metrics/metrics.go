@@ -106,7 +106,8 @@ func (s *state) Collect(ch chan<- prometheus.Metric) {
 
 func (s *state) collectRequests(ctx context.Context, ch chan<- prometheus.Metric) {
 	list := &v1.HelmRequestList{}
-	if err := s.reader.List(ctx, list); err != nil {
+	// Read only: copying every HelmRequest made a scrape cost 10 ms at 1000.
+	if err := s.reader.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
 		return
 	}
 	byPhase := map[v1.HelmRequestPhase]int{}
@@ -129,7 +130,7 @@ func (s *state) collectRequests(ctx context.Context, ch chan<- prometheus.Metric
 
 func (s *state) collectClusters(ctx context.Context, ch chan<- prometheus.Metric) {
 	list := &v1.ClusterList{}
-	if err := s.reader.List(ctx, list); err != nil {
+	if err := s.reader.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
 		return
 	}
 	for _, c := range list.Items {

@@ -72,6 +72,8 @@ func Start(opts ...Option) (*ControlPlane, error) {
 		BinaryAssetsDirectory: assets,
 		Scheme:                scheme,
 	}
+	// envtest's /24 holds 253 Services: the benchmarks install more.
+	env.ControlPlane.GetAPIServer().Configure().Set("service-cluster-ip-range", "10.0.0.0/16")
 	if o.crds {
 		env.CRDDirectoryPaths = []string{filepath.Join(root, "config", "crd", "bases")}
 		env.ErrorIfCRDPathMissing = true

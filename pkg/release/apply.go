@@ -19,6 +19,14 @@ type Applied struct {
 // by the upgrade it unblocked).
 func (f *Factory) Apply(ctx context.Context, req *Request) (*Applied, error) {
 	applied := &Applied{}
+	// A cache that lags can only make a settled release look unsettled (a
+	// revision it has not seen yet), which the live read below settles; it
+	// can miss a change made outside Captain in the last moments, as a live
+	// read a moment earlier would.
+	if st, ok := f.cachedState(ctx, req); ok && NextAction(st, req) == ActionNone {
+		applied.State = st
+		return applied, nil
+	}
 	for step := 0; step < 3; step++ {
 		st, err := f.Observe(ctx, req.Target, req.Name, req.Namespace)
 		if err != nil {

@@ -41,6 +41,8 @@ type Factory struct {
 	clients map[clientKey]*clusterClients
 	// manifests are the deployed revisions' manifests, for drift checks.
 	manifests manifestCache
+	// records, when set, answers for the local cluster's release records.
+	records RecordCache
 }
 
 // NewFactory returns an empty factory.

@@ -71,8 +71,17 @@ func (f *Factory) Observe(ctx context.Context, t Target, name, namespace string)
 	if err != nil {
 		return nil, fmt.Errorf("reading the records of release %s/%s: %w", namespace, name, err)
 	}
+	items := make([]metav1.Object, len(list.Items))
+	for i := range list.Items {
+		items[i] = &list.Items[i]
+	}
+	return stateFrom(name, namespace, items), nil
+}
+
+// stateFrom reads a release's state from the labels of its records.
+func stateFrom(name, namespace string, records []metav1.Object) *State {
 	st := &State{Name: name, Namespace: namespace}
-	for _, item := range list.Items {
+	for _, item := range records {
 		l := item.GetLabels()
 		n, err := strconv.Atoi(l["version"])
 		if err != nil {
@@ -87,5 +96,31 @@ func (f *Factory) Observe(ctx context.Context, t Target, name, namespace string)
 		})
 	}
 	sort.Slice(st.Revisions, func(i, j int) bool { return st.Revisions[i].Number < st.Revisions[j].Number })
-	return st, nil
+	return st
+}
+
+// RecordCache lists the release records of the local cluster from a cache
+// that a watch keeps: the metadata of the Secrets labelled owner=helm and
+// name=<release> in namespace.
+type RecordCache interface {
+	ReleaseRecords(ctx context.Context, namespace, name string) ([]metav1.Object, error)
+}
+
+// UseRecordCache lets Apply tell a release that needs nothing from a cache
+// of its records instead of listing them from the API server: the cost of
+// a periodic resync of a synced release. Call it before the first Apply.
+func (f *Factory) UseRecordCache(c RecordCache) { f.records = c }
+
+// cachedState is the release's state as the record cache has it, when the
+// cache may be used for req: the local cluster, read with the manager's own
+// identity (an impersonated read stays a live one).
+func (f *Factory) cachedState(ctx context.Context, req *Request) (*State, bool) {
+	if f.records == nil || req.Target.Cluster != "" || req.Target.ServiceAccount != "" {
+		return nil, false
+	}
+	records, err := f.records.ReleaseRecords(ctx, req.Namespace, req.Name)
+	if err != nil {
+		return nil, false
+	}
+	return stateFrom(req.Name, req.Namespace, records), true
 }
