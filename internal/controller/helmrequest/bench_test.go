@@ -107,7 +107,8 @@ func BenchmarkNoopReconcile(b *testing.B) {
 
 // newReconciler wires a Reconciler as internal/manager does, on a cluster
 // connection of its own (the suite's manager does not expose its client):
-// HelmRequests from an informer cache, ConfigMaps and Secrets read directly,
+// HelmRequests and release records' metadata from an informer cache,
+// ConfigMaps and Secrets read directly,
 // writes counted in managerWrites. Its HelmRequests use spec.source, so it
 // resolves charts with a SourceResolver alone.
 func newReconciler(b *testing.B) *helmrequest.Reconciler {
@@ -132,11 +133,13 @@ func newReconciler(b *testing.B) *helmrequest.Reconciler {
 	if !cl.GetCache().WaitForCacheSync(ctx) {
 		b.Fatal("the HelmRequest cache did not start")
 	}
+	releases := release.NewFactory()
+	releases.UseRecordCache(helmrequest.RecordCache{Reader: cl.GetCache()})
 	return &helmrequest.Reconciler{
 		Client:          cl.GetClient(),
 		APIReader:       cl.GetAPIReader(),
 		Recorder:        cl.GetEventRecorder("captain"),
-		Releases:        release.NewFactory(),
+		Releases:        releases,
 		Charts:          &helmrequest.SourceResolver{Fetcher: chartrepo.NewFetcher(chartrepo.FetcherOptions{}), Reader: cl.GetAPIReader()},
 		LocalConfig:     cfg,
 		DigestKey:       digestKey(b),
