@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "captain.io/captain/api/v1alpha1"
+	"captain.io/captain/internal/testenv"
 )
 
 // Hostile files the bad-input cases read, made in memory (or sparse) when
@@ -34,24 +35,11 @@ var hostileFiles = map[string]func(t *testing.T, path string){
 	},
 	"not-yaml.yaml":  writeFile("replicaCount: [unclosed\n"),
 	"list.yaml":      writeFile("- replicaCount\n- 2\n"),
-	"laughs.yaml":    writeFile(billionLaughs),
+	"laughs.yaml":    writeFile(testenv.BillionLaughs),
 	"deep.yaml":      writeFile("a: " + strings.Repeat("[", 100_000) + "\n"),
 	"binary.yaml":    writeFile("apiVersion: app.alauda.io/v1\nkind: HelmRequest\nspec: \x00\x01\x02\n"),
 	"truncated.yaml": writeFile("apiVersion: app.alauda.io/v1\nkind: HelmRequest\nmetadata: {name: web, namespace: apps\n"),
 }
-
-// billionLaughs is the classic: nine levels of nine aliases, a billion
-// strings once expanded.
-var billionLaughs = func() string {
-	var b strings.Builder
-	b.WriteString(`a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]` + "\n")
-	prev := "a"
-	for _, name := range []string{"b", "c", "d", "e", "f", "g", "h", "i"} {
-		b.WriteString(name + ": &" + name + " [" + strings.TrimSuffix(strings.Repeat("*"+prev+",", 9), ",") + "]\n")
-		prev = name
-	}
-	return b.String()
-}()
 
 func writeFile(content string) func(t *testing.T, path string) {
 	return func(t *testing.T, path string) {
@@ -208,7 +196,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 		{
 			name: "migrate a billion laughs from stdin",
 			args: []string{"migrate", "-f", "-"},
-			in:   billionLaughs,
+			in:   testenv.BillionLaughs,
 			code: exitFailure,
 			err:  "error: reading -: document 1: error converting YAML to JSON: yaml: document contains excessive aliasing",
 		},

@@ -140,7 +140,7 @@ func TestHostileKubeconfigs(t *testing.T) {
 		},
 		{
 			name:       "billion-laughs",
-			kubeconfig: billionLaughs + remote,
+			kubeconfig: testenv.BillionLaughs + remote,
 			reason:     cluster.ReasonKubeconfigInvalid,
 			message:    `key "value" is not a kubeconfig: `,
 		},
@@ -244,14 +244,3 @@ func TestHostileKubeconfigs(t *testing.T) {
 		})
 	}
 }
-
-var billionLaughs = func() string {
-	var b strings.Builder
-	b.WriteString(`a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]` + "\n")
-	prev := "a"
-	for _, name := range []string{"b", "c", "d", "e", "f", "g", "h", "i"} {
-		b.WriteString(name + ": &" + name + " [" + strings.TrimSuffix(strings.Repeat("*"+prev+",", 9), ",") + "]\n")
-		prev = name
-	}
-	return b.String()
-}()

@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "captain.io/captain/api/v1alpha1"
+	"captain.io/captain/internal/testenv"
 	"captain.io/captain/internal/testenv/httprepo"
 	"captain.io/captain/internal/values"
 	"captain.io/captain/pkg/chartrepo"
@@ -46,7 +47,7 @@ func hostileInputs() []badInput {
 		{
 			name:      "billion laughs in valuesFrom",
 			setup:     withValuesFrom(configMapRef(), putConfigMap(valuesName, map[string]string{"values.yaml": goodValues})),
-			breakIt:   putConfigMap(valuesName, map[string]string{"values.yaml": billionLaughs}),
+			breakIt:   putConfigMap(valuesName, map[string]string{"values.yaml": testenv.BillionLaughs}),
 			condition: v1.ReleasedCondition, reason: "ValuesInvalid", stalled: true,
 			message:       `spec.valuesFrom[0]: ConfigMap <ns>/web-values key "values.yaml": not valid YAML: error converting YAML to JSON: yaml: document contains excessive aliasing`,
 			fix:           putConfigMap(valuesName, map[string]string{"values.yaml": goodValues}),
@@ -163,19 +164,6 @@ func hostileInputs() []badInput {
 		},
 	}
 }
-
-// billionLaughs is the classic: nine levels of nine aliases, a billion
-// strings once expanded, from under 1 KiB.
-var billionLaughs = func() string {
-	var b strings.Builder
-	b.WriteString(`a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]` + "\n")
-	prev := "a"
-	for _, name := range []string{"b", "c", "d", "e", "f", "g", "h", "i"} {
-		b.WriteString(name + ": &" + name + " [" + strings.TrimSuffix(strings.Repeat("*"+prev+",", 9), ",") + "]\n")
-		prev = name
-	}
-	return b.String()
-}()
 
 // aliasFanOut is n³ values from three anchors of n items each, after 3 000
 // plain values.
