@@ -96,7 +96,7 @@ func parseFlags(args []string) (config, error) {
 	fs.DurationVar(&cfg.requeueInterval, "requeue-interval", 30*time.Second, "Captain's --requeue-interval after the restart in the idle measurements: the full resync comes this long after")
 	fs.DurationVar(&cfg.quietWindow, "quiet-window", 10*time.Second, "how long idle Captain's background cost is measured with nothing to do")
 	fs.BoolVar(&cfg.controllerManager, "kcm", false, "also run kube-controller-manager (Deployments get ReplicaSets and Pending Pods, which cost API server CPU in every mode)")
-	fs.BoolVar(&cfg.sdkValidation, "sdk-openapi-validation", false, "the SDK loop lets Helm check each manifest's kind against the server's OpenAPI document, as the SDK and the CLI do by default (several times the CPU of an install; Captain keeps the check but remembers its answer per kind); off, the loop is the floor")
+	fs.BoolVar(&cfg.sdkValidation, "sdk-openapi-validation", false, "the SDK loop lets Helm check each manifest's kind against the server's OpenAPI document, as the SDK and the CLI do by default (several times the CPU of an install; Captain keeps the check but remembers its answer per group version); off, the loop is the floor")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of Captain during the idle full resync to this file (go tool pprof)")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep each run's folder (kubeconfigs, Captain's logs) and print where it is")
 	fs.StringVar(&cfg.note, "note", "", "a remark for the report's setup table, such as what else ran on the machine")

@@ -53,21 +53,25 @@ func (s *serverValidated) ValidateBytes(data []byte) error {
 	return slow.ValidateBytes(data)
 }
 
-// fieldValidation remembers the kinds whose server-side field validation
-// was confirmed; a failed or negative check is asked again next time.
-// Concurrent installs that ask about one kind share a single check: each
-// parses the OpenAPI document of the kind's group, megabytes for the core
-// group, and the first installs into a cluster all ask at once.
+// fieldValidation remembers the group versions whose server-side field
+// validation was confirmed; a failed or negative check is asked again next
+// time. One server serves a whole group version, so one kind's answer holds
+// for its siblings: each check parses the group version's OpenAPI document,
+// megabytes for the core group, which a chart's ServiceAccount, ConfigMap,
+// Secret and Service would otherwise parse once each. Concurrent installs
+// that ask about one group version share a single check: the first
+// installs into a cluster all ask at once.
 type fieldValidation struct {
 	once      sync.Once
 	verifier  resource.Verifier
-	confirmed sync.Map // schema.GroupVersionKind → struct{}
+	confirmed sync.Map // schema.GroupVersion → struct{}
 	checks    singleflight.Group
 }
 
 func (cc *clusterClients) serverValidates(gvk schema.GroupVersionKind) bool {
 	fv := &cc.validation
-	if _, ok := fv.confirmed.Load(gvk); ok {
+	gv := gvk.GroupVersion()
+	if _, ok := fv.confirmed.Load(gv); ok {
 		return true
 	}
 	fv.once.Do(func() {
@@ -78,11 +82,11 @@ func (cc *clusterClients) serverValidates(gvk schema.GroupVersionKind) bool {
 	if fv.verifier == nil {
 		return false
 	}
-	supported, _, _ := fv.checks.Do(gvk.String(), func() (any, error) {
+	supported, _, _ := fv.checks.Do(gv.String(), func() (any, error) {
 		if fv.verifier.HasSupport(gvk) != nil {
 			return false, nil
 		}
-		fv.confirmed.Store(gvk, struct{}{})
+		fv.confirmed.Store(gv, struct{}{})
 		return true, nil
 	})
 	return supported.(bool)

@@ -36,28 +36,30 @@ func (f *slowFactory) ValidateBytes(data []byte) error {
 	return nil
 }
 
-func TestServerValidatedAsksOncePerKind(t *testing.T) {
+func TestServerValidatedAsksOncePerGroupVersion(t *testing.T) {
 	deployment := schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"}
 	legacy := schema.GroupVersionKind{Group: "legacy.example", Version: "v1", Kind: "Thing"}
 	docs := map[string]string{
-		"deployment": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\n",
-		"legacy":     "apiVersion: legacy.example/v1\nkind: Thing\nmetadata:\n  name: b\n",
-		"list":       "apiVersion: v1\nkind: List\nitems: []\n",
-		"no kind":    "metadata:\n  name: c\n",
+		"deployment":  "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\n",
+		"statefulset": "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: s\n",
+		"legacy":      "apiVersion: legacy.example/v1\nkind: Thing\nmetadata:\n  name: b\n",
+		"list":        "apiVersion: v1\nkind: List\nitems: []\n",
+		"no kind":     "metadata:\n  name: c\n",
 	}
 	cases := []struct {
-		doc        string
-		times      int
+		name       string
+		docs       []string
 		askedFor   map[schema.GroupVersionKind]int
 		slowChecks int
 	}{
-		{doc: "deployment", times: 3, askedFor: map[schema.GroupVersionKind]int{deployment: 1}, slowChecks: 0},
-		{doc: "legacy", times: 2, askedFor: map[schema.GroupVersionKind]int{legacy: 2}, slowChecks: 2},
-		{doc: "list", times: 2, askedFor: map[schema.GroupVersionKind]int{}, slowChecks: 2},
-		{doc: "no kind", times: 1, askedFor: map[schema.GroupVersionKind]int{}, slowChecks: 1},
+		{name: "one kind", docs: []string{"deployment", "deployment", "deployment"}, askedFor: map[schema.GroupVersionKind]int{deployment: 1}, slowChecks: 0},
+		{name: "kinds of one group version", docs: []string{"deployment", "statefulset", "deployment"}, askedFor: map[schema.GroupVersionKind]int{deployment: 1}, slowChecks: 0},
+		{name: "not validated by the server", docs: []string{"legacy", "legacy"}, askedFor: map[schema.GroupVersionKind]int{legacy: 2}, slowChecks: 2},
+		{name: "list", docs: []string{"list", "list"}, askedFor: map[schema.GroupVersionKind]int{}, slowChecks: 2},
+		{name: "no kind", docs: []string{"no kind"}, askedFor: map[schema.GroupVersionKind]int{}, slowChecks: 1},
 	}
 	for _, tc := range cases {
-		t.Run(tc.doc, func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			g := NewWithT(t)
 			v := &verifierFunc{calls: map[schema.GroupVersionKind]int{}, answer: func(gvk schema.GroupVersionKind) error {
 				if gvk == legacy {
@@ -72,8 +74,8 @@ func TestServerValidatedAsksOncePerKind(t *testing.T) {
 			f := &fastValidation{Factory: slow, cc: cc}
 			s, err := f.Validator(metav1.FieldValidationStrict)
 			g.Expect(err).NotTo(HaveOccurred())
-			for i := 0; i < tc.times; i++ {
-				g.Expect(s.ValidateBytes([]byte(docs[tc.doc]))).To(Succeed())
+			for _, doc := range tc.docs {
+				g.Expect(s.ValidateBytes([]byte(docs[doc]))).To(Succeed())
 			}
 			g.Expect(v.calls).To(Equal(tc.askedFor))
 			g.Expect(slow.validated).To(HaveLen(tc.slowChecks))
