@@ -33,19 +33,8 @@ func (f *Factory) Settle(ctx context.Context, req *Request) (*Outcome, error) {
 		return nil, fmt.Errorf("release %s/%s has no deployed revision", req.Namespace, req.Name)
 	}
 	known := historyRefs(history, req.Inventory, req.Namespace, cc.mapper)
-	desired := refSet{}
-	desired.add(manifestRefs(deployed.Manifest, req.Namespace, cc.mapper)...)
-	var orphans []ObjectRef
-	for ref := range known {
-		if _, ok := desired[ref]; !ok {
-			orphans = append(orphans, ref)
-		}
-	}
-	out := &Outcome{Release: deployed, Inventory: desired.sorted()}
-	out.Pruned, err = cc.prune(ctx, orphans, req.Name, req.Namespace)
+	out, err := cc.pruneOrphans(ctx, req, deployed, known)
 	if err != nil {
-		desired.add(orphans...)
-		out.Inventory = desired.sorted()
 		return out, fmt.Errorf("release %s/%s: pruning orphans failed: %w", req.Namespace, req.Name, err)
 	}
 	return out, nil

@@ -61,6 +61,17 @@ func (f *Factory) upgrade(ctx context.Context, req *Request) (*Outcome, error) {
 		return out, err
 	}
 
+	out, err := cc.pruneOrphans(ctx, req, rel, known)
+	if err != nil {
+		return out, fmt.Errorf("release %s/%s upgraded, but pruning orphans failed: %w", req.Namespace, req.Name, err)
+	}
+	return out, nil
+}
+
+// pruneOrphans deletes the objects known lists that rel no longer renders.
+// The outcome's inventory is rel's objects, plus the orphans it could not
+// delete: the next upgrade or settle tries again.
+func (cc *clusterClients) pruneOrphans(ctx context.Context, req *Request, rel *helmrelease.Release, known refSet) (*Outcome, error) {
 	desired := refSet{}
 	desired.add(manifestRefs(rel.Manifest, req.Namespace, cc.mapper)...)
 	var orphans []ObjectRef
@@ -70,14 +81,13 @@ func (f *Factory) upgrade(ctx context.Context, req *Request) (*Outcome, error) {
 		}
 	}
 	out := &Outcome{Release: rel, Inventory: desired.sorted()}
-	out.Pruned, err = cc.prune(ctx, orphans, req.Name, req.Namespace)
+	pruned, err := cc.prune(ctx, orphans, req.Name, req.Namespace)
+	out.Pruned = pruned
 	if err != nil {
-		// Keep the candidates: the next upgrade tries again.
 		desired.add(orphans...)
 		out.Inventory = desired.sorted()
-		return out, fmt.Errorf("release %s/%s upgraded, but pruning orphans failed: %w", req.Namespace, req.Name, err)
 	}
-	return out, nil
+	return out, err
 }
 
 // rollbackAfter rolls a failed upgrade back to the newest deployed revision
