@@ -189,19 +189,3 @@ func (cc *clusterClients) pruneOne(ctx context.Context, ref ObjectRef, release, 
 	}
 	return true, nil
 }
-
-// DeployedInventory lists the objects of the release's deployed revision. It
-// decodes a release record, so callers use it only to rebuild a lost inventory.
-func (f *Factory) DeployedInventory(t Target, name, namespace string) ([]ObjectRef, error) {
-	cfg, cc, err := f.configuration(t, namespace)
-	if err != nil {
-		return nil, err
-	}
-	rel, err := cfg.Releases.Deployed(name)
-	if err != nil {
-		return nil, fmt.Errorf("reading the deployed revision of release %s/%s: %w", namespace, name, err)
-	}
-	refs := refSet{}
-	refs.add(manifestRefs(rel.Manifest, namespace, cc.mapper)...)
-	return refs.sorted(), nil
-}
