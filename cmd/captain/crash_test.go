@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -38,7 +35,7 @@ func TestMain(m *testing.M) {
 // managerProcess is Captain running as a separate process.
 type managerProcess struct {
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *testenv.SyncBuffer
 	done chan struct{}
 }
 
@@ -57,7 +54,7 @@ func startManager(t *testing.T, kubeconfig string, flags ...string) *managerProc
 // if the test failed.
 func runProcess(t *testing.T, cmd *exec.Cmd) *managerProcess {
 	t.Helper()
-	p := &managerProcess{cmd: cmd, out: &syncBuffer{}, done: make(chan struct{})}
+	p := &managerProcess{cmd: cmd, out: &testenv.SyncBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -88,8 +85,7 @@ func TestCrashDuringUpgradeRecovers(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	cp := testenv.StartForTest(t, testenv.WithControllerManager())
-	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
-	g.Expect(os.WriteFile(kubeconfig, cp.KubeConfig(), 0o600)).To(Succeed())
+	kubeconfig := writeKubeconfig(t, cp.KubeConfig())
 	repo := httprepo.New(t)
 	ns := cp.NewNamespace(t)
 
@@ -140,22 +136,4 @@ func eventuallyReady(g Gomega, cp *testenv.ControlPlane, hr *v1.HelmRequest) {
 		g.Expect(got.Status.ObservedGeneration).To(Equal(got.Generation))
 		g.Expect(apimeta.IsStatusConditionTrue(got.Status.Conditions, v1.ReadyCondition)).To(BeTrue())
 	}, 2*time.Minute, 100*time.Millisecond).Should(Succeed())
-}
-
-// syncBuffer collects a process's output while tests read it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -60,8 +59,7 @@ func TestAPIServerRestart(t *testing.T) {
 		down = 10 * time.Second
 	}
 	cp := testenv.StartForTest(t, testenv.WithControllerManager())
-	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
-	g.Expect(os.WriteFile(kubeconfig, cp.KubeConfig(), 0o600)).To(Succeed())
+	kubeconfig := writeKubeconfig(t, cp.KubeConfig())
 	repo := httprepo.New(t)
 	releases := release.NewFactory()
 	flags := func(l *lane) []string {

@@ -6,7 +6,6 @@ import (
 	"math"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -94,8 +93,7 @@ func TestCrashAnywhere(t *testing.T) {
 	ctx := context.Background()
 	cp := testenv.StartForTest(t)
 	proxy := cp.NewWriteProxy(t)
-	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
-	g.Expect(os.WriteFile(kubeconfig, proxy.KubeConfig(), 0o600)).To(Succeed())
+	kubeconfig := writeKubeconfig(t, proxy.KubeConfig())
 	repo := httprepo.New(t)
 	env := &crashEnv{t: t, cp: cp, proxy: proxy, repo: repo}
 	env.manager = startManager(t, kubeconfig)
@@ -185,8 +183,7 @@ func TestCrashBeforePruneLeavesNoOrphan(t *testing.T) {
 	ctx := context.Background()
 	cp := testenv.StartForTest(t)
 	proxy := cp.NewWriteProxy(t)
-	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
-	g.Expect(os.WriteFile(kubeconfig, proxy.KubeConfig(), 0o600)).To(Succeed())
+	kubeconfig := writeKubeconfig(t, proxy.KubeConfig())
 	repo := httprepo.New(t)
 	ns := cp.NewNamespace(t)
 	first := startManager(t, kubeconfig)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -19,8 +17,7 @@ import (
 func TestManagerServesProbesAndMetrics(t *testing.T) {
 	g := NewWithT(t)
 	cp := testenv.StartForTest(t)
-	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
-	g.Expect(os.WriteFile(kubeconfig, cp.KubeConfig(), 0o600)).To(Succeed())
+	kubeconfig := writeKubeconfig(t, cp.KubeConfig())
 	metricsAddr, probeAddr := freeAddr(t), freeAddr(t)
 
 	ctx, cancel := context.WithCancel(context.Background())

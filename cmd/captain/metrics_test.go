@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"net/http"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -26,8 +24,7 @@ func TestMetricsAfterInstall(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	cp := testenv.StartForTest(t)
-	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
-	g.Expect(os.WriteFile(kubeconfig, cp.KubeConfig(), 0o600)).To(Succeed())
+	kubeconfig := writeKubeconfig(t, cp.KubeConfig())
 	metricsAddr := freeAddr(t)
 	startManager(t, kubeconfig, "--metrics-bind-address="+metricsAddr)
 

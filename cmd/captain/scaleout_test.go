@@ -36,9 +36,11 @@ func isReady(g Gomega, cp *testenv.ControlPlane, hr *v1.HelmRequest) bool {
 	return apimeta.IsStatusConditionTrue(got.Status.Conditions, v1.ReadyCondition)
 }
 
-func writeKubeconfig(t *testing.T, cp *testenv.ControlPlane) string {
+// writeKubeconfig writes a kubeconfig to a file of the test's, for a
+// manager process.
+func writeKubeconfig(t *testing.T, kubeconfig []byte) string {
 	path := filepath.Join(t.TempDir(), "kubeconfig")
-	NewWithT(t).Expect(os.WriteFile(path, cp.KubeConfig(), 0o600)).To(Succeed())
+	NewWithT(t).Expect(os.WriteFile(path, kubeconfig, 0o600)).To(Succeed())
 	return path
 }
 
@@ -48,7 +50,7 @@ func TestShardsSplitTheWork(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	cp := testenv.StartForTest(t)
-	kubeconfig := writeKubeconfig(t, cp)
+	kubeconfig := writeKubeconfig(t, cp.KubeConfig())
 	repo := httprepo.New(t)
 	ns := cp.NewNamespace(t)
 	a := sourced(ns, "in-a", repo.URL(), map[string]string{manager.ShardLabel: "a"})
@@ -74,7 +76,7 @@ func TestStandbyTakesOver(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	cp := testenv.StartForTest(t)
-	kubeconfig := writeKubeconfig(t, cp)
+	kubeconfig := writeKubeconfig(t, cp.KubeConfig())
 	repo := httprepo.New(t)
 	ns := cp.NewNamespace(t)
 	election := []string{"--leader-elect", "--leader-elect-lease-duration=3s",

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -38,8 +36,7 @@ func TestGracefulShutdown(t *testing.T) {
 		{"grace period too short", "1s", 0, []helmrelease.Status{helmrelease.StatusSuperseded, helmrelease.StatusDeployed}},
 	}
 	cp := testenv.StartForTest(t, testenv.WithControllerManager())
-	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
-	NewWithT(t).Expect(os.WriteFile(kubeconfig, cp.KubeConfig(), 0o600)).To(Succeed())
+	kubeconfig := writeKubeconfig(t, cp.KubeConfig())
 	repo := httprepo.New(t)
 	releases := release.NewFactory()
 	for _, tc := range cases {

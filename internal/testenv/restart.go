@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -51,7 +50,7 @@ func (cp *ControlPlane) StopAPIServer(t testing.TB, grace time.Duration) *Stoppe
 // once the server is ready; the server stops when the test ends.
 func (s *StoppedAPIServer) Start(t testing.TB) {
 	t.Helper()
-	out := &syncWriter{}
+	out := &SyncBuffer{}
 	cmd := exec.Command(s.args[0], s.args[1:]...)
 	cmd.Stdout, cmd.Stderr = out, out
 	// Like envtest: out of the test's process group, away from its signals.
@@ -189,22 +188,4 @@ func alive(pid int) bool {
 	// The state follows the command name in parentheses: "pid (comm) S ...".
 	i := bytes.LastIndexByte(stat, ')')
 	return i >= 0 && i+2 < len(stat) && stat[i+2] != 'Z' && stat[i+2] != 'X'
-}
-
-// syncWriter collects a process's output.
-type syncWriter struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (w *syncWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.Write(p)
-}
-
-func (w *syncWriter) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
 }

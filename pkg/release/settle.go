@@ -15,13 +15,9 @@ import (
 // revision's inventory. It decodes the release history, so callers use it
 // only when their record of the release is stale.
 func (f *Factory) Settle(ctx context.Context, req *Request) (*Outcome, error) {
-	cfg, cc, err := f.configuration(req.Target, req.Namespace)
+	_, cc, history, err := f.history(req)
 	if err != nil {
 		return nil, err
-	}
-	history, err := cfg.Releases.History(req.Name)
-	if err != nil {
-		return nil, fmt.Errorf("reading the history of release %s/%s: %w", req.Namespace, req.Name, err)
 	}
 	var deployed *helmrelease.Release
 	for _, r := range history {

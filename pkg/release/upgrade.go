@@ -12,13 +12,9 @@ import (
 // prunes the objects earlier revisions (failed ones included) created that
 // the new revision no longer renders — which Helm itself leaks.
 func (f *Factory) upgrade(ctx context.Context, req *Request) (*Outcome, error) {
-	cfg, cc, err := f.configuration(req.Target, req.Namespace)
+	cfg, cc, history, err := f.history(req)
 	if err != nil {
 		return nil, err
-	}
-	history, err := cfg.Releases.History(req.Name)
-	if err != nil {
-		return nil, fmt.Errorf("reading the history of release %s/%s: %w", req.Namespace, req.Name, err)
 	}
 	// Read before the upgrade: Helm prunes history beyond maxHistory when it
 	// records the new revision.
@@ -66,6 +62,19 @@ func (f *Factory) upgrade(ctx context.Context, req *Request) (*Outcome, error) {
 		return out, fmt.Errorf("release %s/%s upgraded, but pruning orphans failed: %w", req.Namespace, req.Name, err)
 	}
 	return out, nil
+}
+
+// history is the configuration for req's release and its records.
+func (f *Factory) history(req *Request) (*action.Configuration, *clusterClients, []*helmrelease.Release, error) {
+	cfg, cc, err := f.configuration(req.Target, req.Namespace)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	history, err := cfg.Releases.History(req.Name)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("reading the history of release %s/%s: %w", req.Namespace, req.Name, err)
+	}
+	return cfg, cc, history, nil
 }
 
 // pruneOrphans deletes the objects known lists that rel no longer renders.

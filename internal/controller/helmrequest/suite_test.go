@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -58,28 +57,13 @@ func reconciles() float64 { return managertest.Reconciles("helmrequest") }
 
 // logBuffer collects log lines written concurrently.
 type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	testenv.SyncBuffer
 }
 
 // count is how many lines hold every one of parts.
 func (b *logBuffer) count(parts ...string) int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	n := 0
-	for line := range bytes.Lines(b.buf.Bytes()) {
+	for line := range bytes.Lines([]byte(b.String())) {
 		if containsAll(line, parts) {
 			n++
 		}
